@@ -1,1 +1,21 @@
+//! Astra: a Discord bot host whose features are sandboxed WebAssembly cogs.
+//!
+//! Layout, in data-flow order:
+//! `gateway` (console / replay; Discord later) → `event` (gateway-neutral types) →
+//! `dispatch` (ingest, triage, priority queues, scheduler, rate limits, ledger) →
+//! `runtime` (wasmtime sandbox, host side of the WIT imports) → actions back through
+//! one channel to the gateway. `store`, `metrics` and `config` are handles wired in
+//! by `app`.
 
+pub mod app;
+pub mod cogs;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod dispatch;
+pub mod event;
+pub mod gateway;
+pub mod metrics;
+pub mod models;
+pub mod runtime;
+pub mod store;

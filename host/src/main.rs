@@ -1,1 +1,118 @@
-fn main() {}
+//! The `astra` binary: parse the command line, set up logging, load the config and
+//! hand over to the subcommand. Exit codes: 0 ok, 1 runtime failure, 2 bad config.
+
+use anyhow::Result;
+use astra::app::{App, LoadOptions};
+use astra::cli::{Cli, Cmd};
+use astra::config::Config;
+use clap::Parser;
+use std::process::ExitCode;
+use tokio::io::BufReader;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = cli
+        .log
+        .clone()
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .unwrap_or_else(|| "warn".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .init();
+
+    let config = match Config::load(cli.config_path().as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli, config: Config) -> Result<()> {
+    match cli.command.unwrap_or(Cmd::Run) {
+        Cmd::Run => {
+            let bot_name = config.bot_name.clone();
+            let mut app = App::build(config, LoadOptions::default()).await?;
+            report_refusals(&app);
+            let outcomes = app.take_outcomes();
+            let dispatcher = app.dispatcher.clone();
+            let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+            let scheduler = tokio::spawn({
+                let d = dispatcher.clone();
+                async move {
+                    d.run(async {
+                        let _ = stop_rx.await;
+                    })
+                    .await
+                }
+            });
+            let stdin = BufReader::new(tokio::io::stdin());
+            tokio::select! {
+                r = astra::gateway::console::run(dispatcher, outcomes, stdin, bot_name) => r?,
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            let _ = stop_tx.send(());
+            scheduler.await?;
+            Ok(())
+        }
+        Cmd::Replay { file } => {
+            let bot_name = config.bot_name.clone();
+            let mut app = App::build(config, LoadOptions::default()).await?;
+            report_refusals(&app);
+            let outcomes = app.take_outcomes();
+            let dispatcher = app.dispatcher.clone();
+            let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+            let scheduler = tokio::spawn({
+                let d = dispatcher.clone();
+                async move {
+                    d.run(async {
+                        let _ = stop_rx.await;
+                    })
+                    .await
+                }
+            });
+            let stdout = std::io::stdout().lock();
+            if file.as_os_str() == "-" {
+                let input = BufReader::new(tokio::io::stdin());
+                astra::gateway::replay::run(&dispatcher, outcomes, input, stdout, &bot_name).await?;
+            } else {
+                let f = tokio::fs::File::open(&file)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+                astra::gateway::replay::run(&dispatcher, outcomes, BufReader::new(f), stdout, &bot_name)
+                    .await?;
+            }
+            let _ = stop_tx.send(());
+            scheduler.await?;
+            let ledger = dispatcher.ledger();
+            eprintln!(
+                "ledger: received {} = processed {} + rate_limited {} + shed {} + failed {}",
+                ledger.received, ledger.processed, ledger.rate_limited, ledger.shed, ledger.failed
+            );
+            Ok(())
+        }
+        Cmd::Demo => astra::demo::run(config).await,
+    }
+}
+
+fn report_refusals(app: &App) {
+    for r in &app.refused {
+        eprintln!("warning: {r}");
+    }
+}

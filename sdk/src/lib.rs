@@ -31,6 +31,7 @@
 
 extern crate self as astra_sdk;
 
+#[allow(clippy::too_many_arguments)]
 pub mod bindings {
     //! The raw generated bindings (one `generate!` for the whole SDK).
     wit_bindgen::generate!({

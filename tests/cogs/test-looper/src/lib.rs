@@ -1,5 +1,6 @@
-//! A hostile cog: loops forever in `triage` when the text says `loop-triage` and in
-//! `handle-message` otherwise. The host must stop it by its CPU deadline.
+//! A hostile cog: loops forever in `triage` when the text says `loop-triage`, and in
+//! `handle-message` for any other message it takes (those containing `loop` or
+//! `spin`). The host must stop it by its CPU deadline.
 use astra_sdk::prelude::*;
 
 struct Looper;
@@ -19,7 +20,8 @@ impl Cog for Looper {
         if msg.content.contains("loop-triage") {
             spin()
         }
-        Some(Priority::Normal)
+        let wanted = msg.content.contains("loop") || msg.content.contains("spin");
+        wanted.then_some(Priority::Normal)
     }
     fn handle_message(_msg: Message) -> Result<Vec<Action>, HandlerError> {
         spin()

@@ -1,0 +1,83 @@
+//! Slash commands: route an invocation to the cog that declared it, after checking in
+//! the host that the invoker holds the permission the command requires (a cog's own
+//! check is a second line, not the only one).
+
+use super::actions::{vet, Vetted};
+use super::Dispatcher;
+use crate::event::{Command, CommandResponse};
+use crate::runtime::convert::command_to_wit;
+use crate::runtime::{CallError, Export, Returned};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum CommandError {
+    #[error("no loaded cog offers the command /{0}")]
+    Unknown(String),
+    #[error("/{command} requires the {required:?} permission")]
+    Forbidden {
+        command: String,
+        required: crate::event::Permission,
+    },
+    #[error("the cog offering /{command} is disabled in this guild")]
+    Disabled { command: String },
+    #[error("/{command} timed out")]
+    Timeout { command: String },
+    #[error(transparent)]
+    Cog(#[from] CallError),
+}
+
+impl Dispatcher {
+    /// Run a slash command and return the cog's reply with its vetted actions.
+    pub async fn command(&self, command: Command) -> Result<CommandResponse, CommandError> {
+        let Some((cog, info)) = self.inner.runtime.command(&command.name) else {
+            return Err(CommandError::Unknown(command.name));
+        };
+        if !self.inner.switches.enabled(&cog.name, &command.guild_id) {
+            return Err(CommandError::Disabled {
+                command: command.name,
+            });
+        }
+        if !info.permission.satisfied_by(&command.permissions) {
+            return Err(CommandError::Forbidden {
+                command: command.name,
+                required: info.permission,
+            });
+        }
+        let _permit = self.inner.general.acquire().await;
+        let invocation = command_to_wit(&command);
+        let work = async {
+            let reply = self
+                .call_with_retries(&cog, &command.guild_id, Export::Command(&invocation))
+                .await?;
+            let Returned::Reply(reply) = reply else {
+                unreachable!("handle-command returns a reply");
+            };
+            let mut vetted: Vetted = vet(&cog, reply.actions);
+            let (events, errors) = self
+                .deliver_moderation_events(
+                    &command.guild_id,
+                    &command.channel_id,
+                    &command.id,
+                    &vetted.accepted,
+                )
+                .await;
+            for e in errors {
+                tracing::warn!("after /{}: {e}", command.name);
+            }
+            vetted.extend(events);
+            Ok::<_, CommandError>(CommandResponse {
+                cog: cog.name.to_string(),
+                content: reply.content,
+                ephemeral: reply.ephemeral,
+                actions: vetted.accepted,
+                dropped: vetted.dropped,
+            })
+        };
+        match tokio::time::timeout(self.inner.config.task_timeout, work).await {
+            Ok(result) => result,
+            Err(_) => Err(CommandError::Timeout {
+                command: command.name,
+            }),
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! The dispatcher: one path for every message, replacing per-cog listeners.
+//!
+//! `submit` = ingest (id, receive time, ledger) → triage → rate limit → priority
+//! queues. `run` = the scheduler: it takes jobs in priority order under a concurrency
+//! limit with permits reserved for CRITICAL, runs the interested cogs' handlers with a
+//! timeout and transient-only retries, vets their actions, and emits one [`Outcome`]
+//! per message on the outcome channel (back to the gateway).
+
+mod actions;
+mod commands;
+mod job;
+mod ledger;
+mod queue;
+mod rate_limit;
+mod scheduler;
+mod task;
+mod triage;
+
+pub use actions::{MAX_ACTIONS_PER_CALL, MAX_TEXT};
+pub use commands::CommandError;
+pub use ledger::LedgerSnapshot;
+pub use rate_limit::RateSpec;
+
+use crate::event::{Message, Outcome, OutcomeKind, Priority};
+use crate::metrics::Metrics;
+use crate::runtime::convert::message_to_wit;
+use crate::runtime::Runtime;
+use job::Job;
+use ledger::Ledger;
+use queue::{PriorityQueues, Pushed};
+use rate_limit::UserRateLimits;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, Semaphore};
+
+/// Which cogs are on in which guild.
+pub trait CogSwitches: Send + Sync + 'static {
+    fn enabled(&self, cog: &str, guild: &str) -> bool;
+}
+
+/// Every cog on everywhere.
+pub struct AllEnabled;
+impl CogSwitches for AllEnabled {
+    fn enabled(&self, _cog: &str, _guild: &str) -> bool {
+        true
+    }
+}
+
+/// The dispatcher's limits (see `astra.toml`, `[limits]` and `[rate_limit]`).
+#[derive(Debug, Clone)]
+pub struct DispatchConfig {
+    /// total capacity of the four queues; past it, lower priorities are shed
+    pub queue_capacity: usize,
+    /// most jobs running at once
+    pub max_concurrent: usize,
+    /// of those, permits only CRITICAL jobs may use
+    pub reserved_critical: usize,
+    /// a job still running after this fails with a timeout
+    pub task_timeout: Duration,
+    /// retries of a cog call that failed transiently
+    pub retries: u32,
+    /// wait before the first retry (doubles each time)
+    pub retry_backoff: Duration,
+    pub rate_limit: RateSpec,
+    pub guild_rate_limits: HashMap<String, RateSpec>,
+    /// priorities the per-user rate limit applies to
+    pub rate_limited: Vec<Priority>,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        DispatchConfig {
+            queue_capacity: 1000,
+            max_concurrent: 50,
+            reserved_critical: 10,
+            task_timeout: Duration::from_secs(30),
+            retries: 3,
+            retry_backoff: Duration::from_millis(10),
+            rate_limit: RateSpec {
+                messages: 5.try_into().expect("non-zero"),
+                per: Duration::from_secs(10),
+            },
+            guild_rate_limits: HashMap::new(),
+            rate_limited: vec![Priority::High],
+        }
+    }
+}
+
+/// A cloneable handle to the dispatcher.
+#[derive(Clone)]
+pub struct Dispatcher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    runtime: Runtime,
+    switches: Arc<dyn CogSwitches>,
+    config: DispatchConfig,
+    queues: PriorityQueues,
+    ledger: Ledger,
+    limits: UserRateLimits,
+    metrics: Metrics,
+    /// permits any job may take
+    general: Arc<Semaphore>,
+    /// permits reserved for CRITICAL jobs
+    critical: Arc<Semaphore>,
+    outcomes: mpsc::UnboundedSender<Outcome>,
+    next_id: AtomicU64,
+}
+
+impl Dispatcher {
+    /// A dispatcher over `runtime`'s cogs; outcomes go to the returned receiver.
+    pub fn new(
+        runtime: Runtime,
+        switches: Arc<dyn CogSwitches>,
+        config: DispatchConfig,
+        metrics: Metrics,
+    ) -> (Self, mpsc::UnboundedReceiver<Outcome>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let reserved = config.reserved_critical.min(config.max_concurrent.saturating_sub(1));
+        let general = config.max_concurrent.max(1) - reserved;
+        let inner = Inner {
+            runtime,
+            switches,
+            queues: PriorityQueues::new(config.queue_capacity),
+            ledger: Ledger::default(),
+            limits: UserRateLimits::new(config.rate_limit, &config.guild_rate_limits),
+            metrics,
+            general: Arc::new(Semaphore::new(general)),
+            critical: Arc::new(Semaphore::new(reserved)),
+            outcomes: tx,
+            next_id: AtomicU64::new(1),
+            config,
+        };
+        (
+            Dispatcher {
+                inner: Arc::new(inner),
+            },
+            rx,
+        )
+    }
+
+    /// Ingest one message. Returns once it is queued (or settled); waits only when a
+    /// CRITICAL message meets queues full of CRITICAL work (back-pressure).
+    pub async fn submit(&self, mut message: Message) {
+        let inner = &self.inner;
+        let received = Instant::now();
+        inner.ledger.receive();
+        inner.metrics.received();
+        if message.id.is_empty() {
+            message.id = inner.next_id.fetch_add(1, Ordering::Relaxed).to_string();
+        }
+        if message.timestamp_ms == 0 {
+            message.timestamp_ms = crate::event::now_ms();
+        }
+        let wit_message = Arc::new(message_to_wit(&message));
+        let message = Arc::new(message);
+
+        let cogs = inner.runtime.cogs();
+        let triaged = triage::triage(&cogs, inner.switches.as_ref(), &wit_message).await;
+        let mut job = Job {
+            message,
+            wit_message,
+            priority: triaged.priority.unwrap_or(Priority::Normal),
+            handlers: triaged.handlers,
+            errors: triaged.errors,
+            received,
+        };
+
+        if job.handlers.is_empty() {
+            // Nobody is interested: settled at once (failed if a triage crashed).
+            let kind = if job.errors.is_empty() {
+                OutcomeKind::Processed
+            } else {
+                OutcomeKind::Failed
+            };
+            let error = (!job.errors.is_empty()).then(|| job.errors.join("; "));
+            self.settle(&job, kind, error, Default::default());
+            return;
+        }
+
+        if inner.config.rate_limited.contains(&job.priority)
+            && !inner
+                .limits
+                .allow(&job.message.guild_id, &job.message.author.id)
+        {
+            job.errors.clear();
+            self.settle(&job, OutcomeKind::RateLimited, None, Default::default());
+            return;
+        }
+
+        match inner.queues.push(job).await {
+            Pushed::Queued => {}
+            Pushed::Displaced(shed) => {
+                let why = format!(
+                    "queue full ({} jobs): shed to make room for more urgent work",
+                    inner.queues.capacity()
+                );
+                self.settle(&shed, OutcomeKind::Shed, Some(why), Default::default());
+            }
+            Pushed::Rejected(job) => {
+                let why = format!(
+                    "queue full ({} jobs) of equal or more urgent work",
+                    inner.queues.capacity()
+                );
+                self.settle(&job, OutcomeKind::Shed, Some(why), Default::default());
+            }
+        }
+    }
+
+    /// Record the job's one outcome and send it to the gateway.
+    fn settle(&self, job: &Job, kind: OutcomeKind, error: Option<String>, vetted: actions::Vetted) {
+        let inner = &self.inner;
+        let seq = inner.ledger.settle(kind);
+        let latency = job.received.elapsed();
+        inner.metrics.settled(job.priority, kind, latency);
+        let outcome = Outcome {
+            id: job.message.id.clone(),
+            user: job.message.author.name.clone(),
+            guild_id: job.message.guild_id.clone(),
+            channel_id: job.message.channel_id.clone(),
+            priority: job.priority,
+            outcome: kind,
+            error,
+            actions: vetted.accepted,
+            dropped: vetted.dropped,
+            latency_us: latency.as_micros() as u64,
+            seq,
+        };
+        // The receiver is gone only at shutdown; the ledger already has the outcome.
+        let _ = inner.outcomes.send(outcome);
+    }
+
+    /// Account for input that could not even become a message (a malformed replay
+    /// line, an undecodable gateway payload): received and failed with `error`.
+    pub fn reject(&self, id: String, user: String, error: String) {
+        let inner = &self.inner;
+        inner.ledger.receive();
+        inner.metrics.received();
+        let seq = inner.ledger.settle(OutcomeKind::Failed);
+        inner
+            .metrics
+            .settled(Priority::Normal, OutcomeKind::Failed, Duration::ZERO);
+        let _ = inner.outcomes.send(Outcome {
+            id,
+            user,
+            guild_id: String::new(),
+            channel_id: String::new(),
+            priority: Priority::Normal,
+            outcome: OutcomeKind::Failed,
+            error: Some(error),
+            actions: Vec::new(),
+            dropped: Vec::new(),
+            latency_us: 0,
+            seq,
+        });
+    }
+
+    pub fn ledger(&self) -> LedgerSnapshot {
+        self.inner.ledger.snapshot()
+    }
+
+    pub fn queue_depths(&self) -> [usize; 4] {
+        self.inner.queues.depths()
+    }
+
+    pub fn runtime(&self) -> &Runtime {
+        &self.inner.runtime
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    pub fn config(&self) -> &DispatchConfig {
+        &self.inner.config
+    }
+}

@@ -1,0 +1,150 @@
+//! Four bounded priority queues sharing one capacity.
+//!
+//! When full: the newest message of the lowest priority below the newcomer's is shed
+//! to make room; if nothing queued is lower, a non-CRITICAL newcomer is shed itself;
+//! a CRITICAL newcomer is never shed — `push` waits for room instead, which
+//! back-pressures the gateway.
+
+use super::job::Job;
+use crate::event::Priority;
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use tokio::sync::Notify;
+
+pub struct PriorityQueues {
+    // One lock for all four queues so capacity and shedding are decided atomically;
+    // held only for a push or pop, never across an `.await`.
+    queues: Mutex<[VecDeque<Job>; 4]>,
+    capacity: usize,
+    /// signalled on every push (the general scheduler waits on it)
+    any_item: Notify,
+    /// signalled on every CRITICAL push (the reserved scheduler waits on it)
+    critical_item: Notify,
+    /// signalled on every pop (back-pressured CRITICAL pushes wait on it)
+    space: Notify,
+}
+
+/// What happened to a push.
+pub enum Pushed {
+    Queued,
+    /// queued, and this other job was shed to make room
+    Displaced(Job),
+    /// the newcomer itself was shed (nothing lower to displace)
+    Rejected(Job),
+}
+
+impl PriorityQueues {
+    pub fn new(capacity: usize) -> Self {
+        PriorityQueues {
+            queues: Mutex::new(Default::default()),
+            capacity: capacity.max(1),
+            any_item: Notify::new(),
+            critical_item: Notify::new(),
+            space: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, [VecDeque<Job>; 4]> {
+        self.queues.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Push without waiting. `Err(job)` only for a CRITICAL job when the queues are
+    /// full of CRITICAL work.
+    fn try_push(&self, job: Job) -> Result<Pushed, Job> {
+        let priority = job.priority;
+        let result = {
+            let mut q = self.lock();
+            let len: usize = q.iter().map(VecDeque::len).sum();
+            if len < self.capacity {
+                q[priority.index()].push_back(job);
+                Pushed::Queued
+            } else if let Some(lowest) = (priority.index() + 1..4).rev().find(|&i| !q[i].is_empty()) {
+                let shed = q[lowest].pop_back().expect("non-empty");
+                q[priority.index()].push_back(job);
+                Pushed::Displaced(shed)
+            } else if priority == Priority::Critical {
+                return Err(job);
+            } else {
+                Pushed::Rejected(job)
+            }
+        };
+        if !matches!(result, Pushed::Rejected(_)) {
+            self.any_item.notify_waiters();
+            if priority == Priority::Critical {
+                self.critical_item.notify_waiters();
+            }
+        }
+        Ok(result)
+    }
+
+    /// Push, waiting for room only when a CRITICAL job meets queues full of CRITICAL.
+    pub async fn push(&self, mut job: Job) -> Pushed {
+        loop {
+            let space = self.space.notified();
+            tokio::pin!(space);
+            space.as_mut().enable();
+            match self.try_push(job) {
+                Ok(pushed) => return pushed,
+                Err(back) => job = back,
+            }
+            space.await;
+        }
+    }
+
+    fn try_pop(&self, critical_only: bool) -> Option<Job> {
+        let job = {
+            let mut q = self.lock();
+            if critical_only {
+                q[0].pop_front()
+            } else {
+                q.iter_mut().find_map(VecDeque::pop_front)
+            }
+        };
+        if job.is_some() {
+            self.space.notify_waiters();
+        }
+        job
+    }
+
+    /// The oldest job of the highest priority present; waits for one.
+    pub async fn pop_any(&self) -> Job {
+        loop {
+            let notified = self.any_item.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(job) = self.try_pop(false) {
+                return job;
+            }
+            notified.await;
+        }
+    }
+
+    /// The oldest CRITICAL job; waits for one.
+    pub async fn pop_critical(&self) -> Job {
+        loop {
+            let notified = self.critical_item.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(job) = self.try_pop(true) {
+                return job;
+            }
+            notified.await;
+        }
+    }
+
+    /// Jobs waiting, per priority (CRITICAL first).
+    pub fn depths(&self) -> [usize; 4] {
+        let q = self.lock();
+        [q[0].len(), q[1].len(), q[2].len(), q[3].len()]
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Remove everything still queued (shutdown).
+    pub fn drain(&self) -> Vec<Job> {
+        let mut q = self.lock();
+        q.iter_mut().flat_map(|d| d.drain(..)).collect()
+    }
+}

@@ -1,0 +1,76 @@
+//! The scheduler: two loops take jobs off the queues. The general loop holds one of
+//! the general permits and takes the most urgent job of any priority; the reserved
+//! loop holds one of the CRITICAL-only permits and takes only CRITICAL jobs. So a
+//! burst of slow AI work can fill the general permits but never delay a security
+//! warning. `run` returns when shutdown is signalled and every running job is done.
+
+use super::Dispatcher;
+use crate::event::OutcomeKind;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+impl Dispatcher {
+    /// Run the scheduler until `shutdown` completes; then wait for running jobs and
+    /// settle whatever is still queued as shed ("shutting down").
+    pub async fn run(&self, shutdown: impl Future<Output = ()>) {
+        let general = self.clone().general_loop();
+        let reserved = self.clone().reserved_loop();
+        tokio::select! {
+            _ = shutdown => {}
+            _ = general => {}
+            _ = reserved => {}
+        }
+        // Wait for running jobs: take every permit back.
+        let inner = &self.inner;
+        let general_total = inner.config.max_concurrent.max(1)
+            - inner
+                .config
+                .reserved_critical
+                .min(inner.config.max_concurrent.saturating_sub(1));
+        let reserved_total = inner.config.max_concurrent.max(1) - general_total;
+        let _g = inner.general.acquire_many(general_total as u32).await;
+        let _r = inner.critical.acquire_many(reserved_total as u32).await;
+        for job in inner.queues.drain() {
+            self.settle(
+                &job,
+                OutcomeKind::Shed,
+                Some("the host shut down before it ran".into()),
+                Default::default(),
+            );
+        }
+    }
+
+    async fn general_loop(self) {
+        let permits: Arc<Semaphore> = self.inner.general.clone();
+        loop {
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                return;
+            };
+            let job = self.inner.queues.pop_any().await;
+            let me = self.clone();
+            tokio::spawn(async move {
+                me.run_job(job).await;
+                drop(permit);
+            });
+        }
+    }
+
+    async fn reserved_loop(self) {
+        let permits: Arc<Semaphore> = self.inner.critical.clone();
+        if permits.available_permits() == 0 {
+            return std::future::pending().await;
+        }
+        loop {
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                return;
+            };
+            let job = self.inner.queues.pop_critical().await;
+            let me = self.clone();
+            tokio::spawn(async move {
+                me.run_job(job).await;
+                drop(permit);
+            });
+        }
+    }
+}

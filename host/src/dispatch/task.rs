@@ -1,0 +1,153 @@
+//! Running one job: call each interested cog's `handle-message` (retrying transient
+//! failures only, with backoff), vet the actions, deliver moderation actions to the
+//! cogs that watch them, all under the task timeout; then settle the outcome.
+
+use super::actions::{vet, Vetted};
+use super::job::Job;
+use super::Dispatcher;
+use crate::event::{CogAction, OutcomeKind};
+use crate::runtime::bindings::types as wit;
+use crate::runtime::convert::action_to_wit;
+use crate::runtime::{CallError, Export, LoadedCog, Returned};
+use std::sync::Arc;
+
+impl Dispatcher {
+    pub(super) async fn run_job(&self, job: Job) {
+        let timeout = self.inner.config.task_timeout;
+        let work = self.handle(&job);
+        let (kind, error, vetted) = match tokio::time::timeout(timeout, work).await {
+            Ok((vetted, errors)) => {
+                let mut all = job.errors.clone();
+                all.extend(errors);
+                if all.is_empty() {
+                    (OutcomeKind::Processed, None, vetted)
+                } else {
+                    (OutcomeKind::Failed, Some(all.join("; ")), vetted)
+                }
+            }
+            Err(_) => (
+                OutcomeKind::Failed,
+                Some(format!(
+                    "timed out after {} ms (task timeout)",
+                    timeout.as_millis()
+                )),
+                Vetted::default(),
+            ),
+        };
+        self.settle(&job, kind, error, vetted);
+    }
+
+    /// Run the handlers; returns the vetted actions and the failures.
+    async fn handle(&self, job: &Job) -> (Vetted, Vec<String>) {
+        let mut vetted = Vetted::default();
+        let mut errors = Vec::new();
+        let guild = &job.message.guild_id;
+        for (cog, _) in &job.handlers {
+            match self
+                .call_with_retries(cog, guild, Export::Handle(&job.wit_message))
+                .await
+            {
+                Ok(Returned::Actions(actions)) => vetted.extend(vet(cog, actions)),
+                Ok(_) => {}
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+        let events = self
+            .deliver_moderation_events(
+                guild,
+                &job.message.channel_id,
+                &job.message.id,
+                &vetted.accepted,
+            )
+            .await;
+        vetted.extend(events.0);
+        errors.extend(events.1);
+        (vetted, errors)
+    }
+
+    /// Call `export` on `cog`, retrying transient failures up to the configured number
+    /// of times with doubling backoff. A trap, a deadline or the memory cap is never
+    /// retried.
+    pub(super) async fn call_with_retries(
+        &self,
+        cog: &LoadedCog,
+        guild: &str,
+        export: Export<'_>,
+    ) -> Result<Returned, CallError> {
+        let retries = self.inner.config.retries;
+        let mut backoff = self.inner.config.retry_backoff;
+        let mut attempt = 0;
+        loop {
+            let export = match &export {
+                Export::Triage(m) => Export::Triage(m),
+                Export::Handle(m) => Export::Handle(m),
+                Export::Command(c) => Export::Command(c),
+                Export::Event(e) => Export::Event(e),
+            };
+            match cog.call(guild, export).await {
+                Err(e) if e.is_transient() && attempt < retries => {
+                    attempt += 1;
+                    self.inner.metrics.retried();
+                    tracing::info!(cog = %cog.name, attempt, "retrying after transient failure: {e}");
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                }
+                Err(CallError::Transient { cog, reason }) => {
+                    return Err(CallError::Transient {
+                        cog,
+                        reason: format!("{reason} (gave up after {} retries)", attempt),
+                    })
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Deliver each warn/timeout/kick/ban in `accepted` to the cogs that watch
+    /// moderation actions (not to the cog that returned it). One level only: what
+    /// the watchers return is not delivered again.
+    pub(super) async fn deliver_moderation_events(
+        &self,
+        guild: &str,
+        channel: &str,
+        message_id: &str,
+        accepted: &[CogAction],
+    ) -> (Vetted, Vec<String>) {
+        let mut vetted = Vetted::default();
+        let mut errors = Vec::new();
+        let moderation: Vec<&CogAction> =
+            accepted.iter().filter(|a| a.action.is_moderation()).collect();
+        if moderation.is_empty() {
+            return (vetted, errors);
+        }
+        let watchers: Vec<Arc<LoadedCog>> = self
+            .inner
+            .runtime
+            .cogs()
+            .iter()
+            .filter(|c| c.watches_moderation && self.inner.switches.enabled(&c.name, guild))
+            .cloned()
+            .collect();
+        for action in moderation {
+            let event = wit::Event::ActionTaken(wit::ActionTaken {
+                by_cog: action.cog.clone(),
+                action: action_to_wit(&action.action),
+                guild_id: guild.to_string(),
+                channel_id: channel.to_string(),
+                message_id: message_id.to_string(),
+                timestamp_ms: crate::event::now_ms(),
+            });
+            for watcher in watchers.iter().filter(|w| *w.name != *action.cog) {
+                match self
+                    .call_with_retries(watcher, guild, Export::Event(&event))
+                    .await
+                {
+                    Ok(Returned::Actions(actions)) => vetted.extend(vet(watcher, actions)),
+                    Ok(_) => {}
+                    Err(e) => errors.push(format!("event: {e}")),
+                }
+            }
+        }
+        (vetted, errors)
+    }
+}

@@ -1,0 +1,231 @@
+//! Gateway-neutral types: what a gateway hands the dispatcher (`Message`, `Command`)
+//! and what comes back (`Action`, `Outcome`). Discord, the console and replay files all
+//! speak these; nothing here knows about WebAssembly.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// How urgently a message must be handled (ordered: `Critical` is the smallest).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Critical = 0,
+    High = 1,
+    Normal = 2,
+    Low = 3,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [
+        Priority::Critical,
+        Priority::High,
+        Priority::Normal,
+        Priority::Low,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Priority::Critical => "critical",
+            Priority::High => "high",
+            Priority::Normal => "normal",
+            Priority::Low => "low",
+        }
+    }
+}
+
+impl fmt::Display for Priority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub is_bot: bool,
+}
+
+/// A chat message as every gateway reports it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: String,
+    pub guild_id: String,
+    pub channel_id: String,
+    pub author: User,
+    pub content: String,
+    pub mentions: Vec<String>,
+    pub role_mentions: Vec<String>,
+    pub mentions_everyone: bool,
+    pub mentions_bot: bool,
+    pub timestamp_ms: u64,
+}
+
+/// Something a cog asked for, after the host accepted it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Action {
+    Reply { content: String },
+    Send { channel_id: String, content: String },
+    React { emoji: String },
+    DeleteMessage { channel_id: String, message_id: String },
+    Warn { user_id: String, reason: String },
+    Timeout { user_id: String, seconds: u32, reason: String },
+    Kick { user_id: String, reason: String },
+    Ban { user_id: String, reason: String },
+    Purge { channel_id: String, count: u32 },
+    LogToModlog { content: String },
+}
+
+impl Action {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::Reply { .. } => "reply",
+            Action::Send { .. } => "send",
+            Action::React { .. } => "react",
+            Action::DeleteMessage { .. } => "delete-message",
+            Action::Warn { .. } => "warn",
+            Action::Timeout { .. } => "timeout",
+            Action::Kick { .. } => "kick",
+            Action::Ban { .. } => "ban",
+            Action::Purge { .. } => "purge",
+            Action::LogToModlog { .. } => "log-to-modlog",
+        }
+    }
+
+    /// warn / timeout / kick / ban: delivered to cogs that watch moderation actions.
+    pub fn is_moderation(&self) -> bool {
+        matches!(
+            self,
+            Action::Warn { .. } | Action::Timeout { .. } | Action::Kick { .. } | Action::Ban { .. }
+        )
+    }
+}
+
+/// An action together with the cog that returned it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CogAction {
+    pub cog: String,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// A Discord-style permission required by a slash command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Permission {
+    Everyone,
+    ManageMessages,
+    ModerateMembers,
+    KickMembers,
+    BanMembers,
+    ManageGuild,
+    Administrator,
+}
+
+impl Permission {
+    /// Does someone holding `held` satisfy this requirement?
+    pub fn satisfied_by(self, held: &[Permission]) -> bool {
+        self == Permission::Everyone
+            || held.contains(&Permission::Administrator)
+            || held.contains(&self)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "lowercase")]
+pub enum OptionValue {
+    Text(String),
+    Integer(i64),
+    Boolean(bool),
+    User(String),
+    Channel(String),
+}
+
+/// A slash command invocation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Command {
+    pub id: String,
+    /// full name as declared, e.g. `"warn"` or `"automod test"`
+    pub name: String,
+    pub options: Vec<(String, OptionValue)>,
+    pub guild_id: String,
+    pub channel_id: String,
+    pub invoker: User,
+    /// what the gateway knows the invoker may do (checked by the host)
+    pub permissions: Vec<Permission>,
+    pub timestamp_ms: u64,
+}
+
+/// The answer to a command.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommandResponse {
+    pub cog: String,
+    pub content: String,
+    pub ephemeral: bool,
+    pub actions: Vec<CogAction>,
+    pub dropped: Vec<CogAction>,
+}
+
+/// How a message ended. Every received message gets exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    Processed,
+    RateLimited,
+    Shed,
+    Failed,
+}
+
+impl OutcomeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            OutcomeKind::Processed => "processed",
+            OutcomeKind::RateLimited => "rate_limited",
+            OutcomeKind::Shed => "shed",
+            OutcomeKind::Failed => "failed",
+        }
+    }
+}
+
+/// The result of one message: what was done and how long it took.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub id: String,
+    pub user: String,
+    #[serde(skip)]
+    pub guild_id: String,
+    #[serde(skip)]
+    pub channel_id: String,
+    pub priority: Priority,
+    pub outcome: OutcomeKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub actions: Vec<CogAction>,
+    /// actions refused because the cog lacks the capability
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<CogAction>,
+    /// ingest to outcome, microseconds
+    pub latency_us: u64,
+    /// order in which outcomes were decided (1, 2, ...)
+    #[serde(skip)]
+    pub seq: u64,
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,10 @@
+//! Gateways turn a platform's events into [`crate::event::Message`]s for the
+//! dispatcher and carry out the actions that come back. They know nothing about cogs.
+//!
+//! - `local`: shared helpers for the no-network gateways (mention parsing, printing)
+//! - `replay`: JSON Lines in, one JSON outcome line per message out
+//! - `console`: an interactive chat on stdin/stdout
+
+pub mod console;
+pub mod local;
+pub mod replay;

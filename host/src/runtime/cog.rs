@@ -1,0 +1,329 @@
+//! One loaded cog: its compiled component, the pre-linked `InstancePre`, its manifest
+//! and grants, and the pool of ready instances. `call` runs one export under the
+//! sandbox's limits and turns every way it can fail into a [`CallError`].
+
+use super::bindings::types as wit;
+use super::bindings::{Cog as CogBindings, CogPre};
+use super::host_api::{CogState, Grants, Services};
+use super::limits::CpuBudget;
+use super::pool::{InstancePool, Ready};
+use super::stdio::{CogOutput, LastStderr, Stream};
+use crate::event::Permission;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use thiserror::Error;
+use wasmtime::{Store, UpdateDeadline};
+use wasmtime_wasi::WasiCtxBuilder;
+
+/// A running cog yields to the async runtime at least this often (in epoch ticks).
+const YIELD_TICKS: u64 = 10;
+
+/// Why a call into a cog did not produce a result.
+#[derive(Debug, Clone, Error, PartialEq)]
+pub enum CallError {
+    #[error("cog `{cog}` ran past its {limit_ms} ms CPU deadline and was stopped")]
+    Deadline { cog: String, limit_ms: u64 },
+    #[error("cog `{cog}` exceeded its memory limit of {limit_mib} MiB and was stopped")]
+    Memory { cog: String, limit_mib: usize },
+    #[error("cog `{cog}` trapped: {detail}")]
+    Trap { cog: String, detail: String },
+    #[error("cog `{cog}` failed: {reason}")]
+    Permanent { cog: String, reason: String },
+    #[error("cog `{cog}` failed transiently: {reason}")]
+    Transient { cog: String, reason: String },
+}
+
+impl CallError {
+    /// Worth retrying? Only failures the cog or host call transient are; a trap,
+    /// a deadline or the memory cap would happen again.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, CallError::Transient { .. })
+    }
+
+    /// A crash of the sandbox (as opposed to a handled failure)?
+    pub fn is_crash(&self) -> bool {
+        matches!(
+            self,
+            CallError::Deadline { .. } | CallError::Memory { .. } | CallError::Trap { .. }
+        )
+    }
+}
+
+/// A slash command a cog offers, with the permission it requires.
+#[derive(Debug, Clone)]
+pub struct CommandInfo {
+    pub name: String,
+    pub description: String,
+    pub permission: Permission,
+    pub options: Vec<wit::OptionSpec>,
+}
+
+/// Per-cog call statistics.
+#[derive(Default, Debug)]
+pub struct CogStats {
+    pub calls: AtomicU64,
+    pub errors: AtomicU64,
+    pub total_us: AtomicU64,
+}
+
+/// Limits for calls into one cog.
+#[derive(Debug, Clone, Copy)]
+pub struct CallLimits {
+    pub triage: Duration,
+    pub handle: Duration,
+    pub memory_bytes: usize,
+}
+
+pub struct LoadedCog {
+    pub name: Arc<str>,
+    pub manifest: wit::CogManifest,
+    pub commands: Vec<CommandInfo>,
+    pub grants: Grants,
+    pub watches_moderation: bool,
+    pub limits: CallLimits,
+    pub stats: CogStats,
+    pre: CogPre<CogState>,
+    services: Services,
+    pool: InstancePool,
+}
+
+/// Which export to call.
+pub enum Export<'a> {
+    Triage(&'a wit::Message),
+    Handle(&'a wit::Message),
+    Command(&'a wit::CommandInvocation),
+    Event(&'a wit::Event),
+}
+
+/// What an export returned.
+pub enum Returned {
+    Triage(Option<wit::Priority>),
+    Actions(Vec<wit::Action>),
+    Reply(wit::CommandReply),
+}
+
+impl LoadedCog {
+    /// Build the cog from a pre-linked component. `name` is what the manifest said
+    /// (the caller has already read and checked it).
+    pub fn new(
+        pre: CogPre<CogState>,
+        manifest: wit::CogManifest,
+        grants: Grants,
+        services: Services,
+        limits: CallLimits,
+        max_idle: usize,
+    ) -> Self {
+        let commands = manifest
+            .commands
+            .iter()
+            .map(|c| CommandInfo {
+                name: c.name.clone(),
+                description: c.description.clone(),
+                permission: super::convert::permission_from_wit(c.permission),
+                options: c.options.clone(),
+            })
+            .collect();
+        let watches_moderation = manifest
+            .events
+            .iter()
+            .any(|e| matches!(e, wit::EventKind::ModerationActions));
+        LoadedCog {
+            name: manifest.name.as_str().into(),
+            commands,
+            grants,
+            watches_moderation,
+            limits,
+            stats: CogStats::default(),
+            manifest,
+            pre,
+            services,
+            pool: InstancePool::new(64),
+        }
+        .with_max_idle(max_idle)
+    }
+
+    fn with_max_idle(mut self, max_idle: usize) -> Self {
+        self.pool = InstancePool::new(max_idle);
+        self
+    }
+
+    pub fn idle_instances(&self) -> usize {
+        self.pool.idle()
+    }
+
+    /// A store for a new instance of `component` (used by the loader for the manifest
+    /// call, and by `fresh` for the pool).
+    pub fn new_store(
+        engine: &wasmtime::Engine,
+        cog: Arc<str>,
+        grants: Grants,
+        services: Services,
+        memory_bytes: usize,
+    ) -> Store<CogState> {
+        let last: LastStderr = Arc::new(Mutex::new(String::new()));
+        // WASI with nothing: no files, no network, no environment, no arguments;
+        // stdout/stderr go to the log under the cog's name.
+        let wasi = WasiCtxBuilder::new()
+            .stdout(CogOutput::new(cog.clone(), Stream::Stdout, last.clone()))
+            .stderr(CogOutput::new(cog.clone(), Stream::Stderr, last.clone()))
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        let state = CogState::new(cog, grants, services, memory_bytes, wasi, last);
+        let mut store = Store::new(engine, state);
+        store.limiter(|s| &mut s.memory);
+        store.epoch_deadline_callback(|mut ctx| {
+            match ctx.data_mut().cpu.check_deadline() {
+                // Yield to the async runtime every few ticks so a long call cannot
+                // hog its thread and a task timeout can fire.
+                Some(ticks) => Ok(UpdateDeadline::Yield(ticks.min(YIELD_TICKS))),
+                None => Ok(UpdateDeadline::Interrupt),
+            }
+        });
+        store
+    }
+
+    async fn fresh(&self) -> Result<Ready, CallError> {
+        let mut store = Self::new_store(
+            self.pre.engine(),
+            self.name.clone(),
+            self.grants,
+            self.services.clone(),
+            self.limits.memory_bytes,
+        );
+        store.data_mut().cpu = CpuBudget::new(self.limits.handle);
+        store.set_epoch_deadline((self.limits.handle.as_millis() as u64).clamp(1, YIELD_TICKS));
+        let bindings = self.pre.instantiate_async(&mut store).await.map_err(|e| {
+            // Out of pool slots or memory: another try later may succeed.
+            CallError::Transient {
+                cog: self.name.to_string(),
+                reason: format!("could not create an instance: {e}"),
+            }
+        })?;
+        Ok(Ready { store, bindings })
+    }
+
+    /// Call one export for a message or command in `guild`.
+    pub async fn call(&self, guild: &str, export: Export<'_>) -> Result<Returned, CallError> {
+        let started = std::time::Instant::now();
+        let result = self.call_inner(guild, export).await;
+        self.stats.calls.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .total_us
+            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        if result.is_err() {
+            self.stats.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    }
+
+    async fn call_inner(&self, guild: &str, export: Export<'_>) -> Result<Returned, CallError> {
+        let mut ready = match self.pool.take() {
+            Some(ready) => ready,
+            None => self.fresh().await?,
+        };
+        let budget = match export {
+            Export::Triage(_) => self.limits.triage,
+            _ => self.limits.handle,
+        };
+        {
+            let state = ready.store.data_mut();
+            state.guild.clear();
+            state.guild.push_str(guild);
+            state.kv_ops = 0;
+            state.cpu = CpuBudget::new(budget);
+            if let Ok(mut tail) = state.last_stderr.lock() {
+                tail.clear();
+            }
+        }
+        ready
+            .store
+            .set_epoch_deadline((budget.as_millis() as u64).clamp(1, YIELD_TICKS));
+
+        let Ready { store, bindings } = &mut ready;
+        let outcome = run_export(bindings, store, export).await;
+        match outcome {
+            Ok(Ok(returned)) => {
+                self.pool.give_back(ready);
+                Ok(returned)
+            }
+            Ok(Err(handler_error)) => {
+                // The cog returned an error normally: the instance is healthy.
+                self.pool.give_back(ready);
+                Err(match handler_error {
+                    wit::HandlerError::Transient(reason) => CallError::Transient {
+                        cog: self.name.to_string(),
+                        reason,
+                    },
+                    wit::HandlerError::Permanent(reason) => CallError::Permanent {
+                        cog: self.name.to_string(),
+                        reason,
+                    },
+                })
+            }
+            Err(trap) => {
+                // Never reuse an instance that trapped: drop `ready` here.
+                let state = ready.store.data();
+                let cog = self.name.to_string();
+                let error = if state.cpu.exceeded {
+                    CallError::Deadline {
+                        cog,
+                        limit_ms: budget.as_millis() as u64,
+                    }
+                } else if state.memory.refused {
+                    CallError::Memory {
+                        cog,
+                        limit_mib: state.memory.cap_bytes >> 20,
+                    }
+                } else {
+                    let stderr = state
+                        .last_stderr
+                        .lock()
+                        .map(|s| super::stdio::summarize(&s))
+                        .unwrap_or_default();
+                    let mut detail = trap_summary(&trap);
+                    if !stderr.is_empty() {
+                        detail = format!("{detail} ({stderr})");
+                    }
+                    CallError::Trap { cog, detail }
+                };
+                tracing::warn!("{error}");
+                Err(error)
+            }
+        }
+    }
+}
+
+/// The first line of a trap's message (`wasm trap: unreachable`, ...).
+fn trap_summary(e: &wasmtime::Error) -> String {
+    if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
+        return trap.to_string();
+    }
+    e.to_string().lines().next().unwrap_or("unknown error").to_string()
+}
+
+type ExportResult = wasmtime::Result<Result<Returned, wit::HandlerError>>;
+
+async fn run_export(
+    bindings: &CogBindings,
+    store: &mut Store<CogState>,
+    export: Export<'_>,
+) -> ExportResult {
+    Ok(match export {
+        Export::Triage(msg) => Ok(Returned::Triage(bindings.call_triage(&mut *store, msg).await?)),
+        Export::Handle(msg) => bindings
+            .call_handle_message(&mut *store, msg)
+            .await?
+            .map(Returned::Actions),
+        Export::Command(cmd) => bindings
+            .call_handle_command(&mut *store, cmd)
+            .await?
+            .map(Returned::Reply),
+        Export::Event(event) => bindings
+            .call_on_event(&mut *store, event)
+            .await?
+            .map(Returned::Actions),
+    })
+}

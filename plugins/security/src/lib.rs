@@ -1,0 +1,133 @@
+//! `security`: Astra's automod cog. It flags bad language (through leetspeak, spacing,
+//! look-alike letters and invisible characters), invite and scam links (also when
+//! broken up to dodge filters), mention spam, `@everyone` pings, floods and repeated
+//! messages, and deletes, warns and logs. Messages about self-harm or threats of
+//! violence are emergencies instead: a caring reply, an alert to the moderators, no
+//! punishment.
+//!
+//! Modules, in data-flow order:
+//! - [`settings`]: the guild's `config` → validated [`Settings`];
+//! - [`normalize`]: a message → the cleaned-up views every detector reads;
+//! - `emergency`, `links`, `profanity`: content detectors, combined by [`classify`]
+//!   (pure: see [`classify()`], tested natively and on the [`corpus`]);
+//! - `spam`: mention rules and the pure flood/duplicate history; `tracker` keeps that
+//!   history in kv (the only kv/clock user);
+//! - [`rules`]: the rule names and the [`Verdict`] type they share;
+//! - `respond`: a verdict → actions (delete, warn, mod log; care + alert);
+//! - `command`: `/automod test`.
+//!
+//! `triage` runs the same checks as `handle_message` (they take microseconds once
+//! rustrict's dictionary is built, on the first message an instance sees) and answers
+//! `Critical` for anything that will be acted on, `None` otherwise.
+
+pub mod classify;
+pub mod corpus;
+pub mod normalize;
+pub mod rules;
+pub mod settings;
+
+mod command;
+mod emergency;
+mod links;
+mod profanity;
+mod respond;
+mod spam;
+mod tracker;
+
+pub use classify::{classify, classify_all};
+pub use normalize::Normalized;
+pub use rules::{Rule, Verdict};
+pub use settings::Settings;
+
+use astra_sdk::prelude::*;
+use astra_sdk::CommandBuilder;
+
+use tracker::Tracker;
+
+/// The cog.
+pub struct Security;
+
+impl Cog for Security {
+    fn manifest() -> CogManifest {
+        Manifest::new(
+            "security",
+            env!("CARGO_PKG_VERSION"),
+            "automod: bad language, invite and scam links, mention/flood/duplicate spam; care and moderator alerts for self-harm and threats",
+        )
+        .capabilities([
+            Capability::Log,
+            Capability::Kv,
+            Capability::Config,
+            Capability::Clock,
+            Capability::Reply,
+            Capability::DeleteMessages,
+            Capability::Warn,
+            Capability::Modlog,
+        ])
+        .command(
+            CommandBuilder::new(command::TEST, "show how automod reads a text and which rule it would apply")
+                .option("text", OptionKind::Text, true, "the message to check")
+                .permission(Permission::ManageMessages),
+        )
+        .build()
+    }
+
+    fn triage(msg: &Message) -> Option<Priority> {
+        if msg.author.is_bot {
+            return None;
+        }
+        let settings = Settings::load();
+        evaluate(msg, &settings).map(|_| Priority::Critical)
+    }
+
+    fn handle_message(msg: Message) -> Result<Vec<Action>, HandlerError> {
+        if msg.author.is_bot {
+            return Ok(Vec::new());
+        }
+        let settings = Settings::load();
+        let Some((verdict, tracker)) = evaluate(&msg, &settings) else {
+            return Ok(Vec::new());
+        };
+        let warn = match (verdict.rule, tracker) {
+            (Rule::Flood | Rule::Duplicate, Some(mut tracker)) => {
+                tracker.take_warning(verdict.rule, &settings)
+            }
+            _ => true,
+        };
+        log::info(&format!(
+            "{} in message {} from {}",
+            verdict.reason(),
+            msg.id,
+            msg.author.id
+        ));
+        Ok(respond::actions(&msg, &verdict, &settings, warn))
+    }
+
+    fn handle_command(cmd: CommandInvocation) -> Result<CommandReply, HandlerError> {
+        Ok(command::run(&cmd))
+    }
+}
+
+/// The verdict that applies to `msg`, if any, and the author's spam tracker when it
+/// was opened. Records the message in the author's history as a side effect.
+fn evaluate(msg: &Message, settings: &Settings) -> Option<(Verdict, Option<Tracker>)> {
+    let norm = Normalized::new(&msg.content);
+    let exempt = settings.is_exempt(&msg.author.roles);
+    let mut found = classify::classify_normalized(&norm, settings);
+    let mut tracker = None;
+    if !exempt {
+        found.extend(spam::check_mentions(msg, settings));
+        if settings.is_enabled(Rule::Flood) || settings.is_enabled(Rule::Duplicate) {
+            let t = Tracker::record(&msg.author.id, &msg.id, &norm, settings);
+            found.extend(t.verdicts(settings));
+            tracker = Some(t);
+        }
+    }
+    found
+        .into_iter()
+        .filter(|v| settings.is_enabled(v.rule) && (v.rule.is_emergency() || !exempt))
+        .min_by_key(|v| v.rule)
+        .map(|v| (v, tracker))
+}
+
+astra_sdk::cog!(Security);

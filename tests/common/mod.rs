@@ -1,0 +1,124 @@
+//! Shared set-up for the end-to-end tests: a host built from real compiled test cogs
+//! (from `tests/cogs/`, built by `host/build.rs`) over a real SQLite file in a
+//! temporary folder.
+
+#![allow(dead_code)]
+
+use astra::app::{App, LoadOptions};
+use astra::config::Config;
+use astra::dispatch::Dispatcher;
+use astra::event::{Message, Outcome};
+use astra::gateway::local;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// The compiled component of test cog `name` (e.g. `test-echo`).
+pub fn cog_path(name: &str) -> PathBuf {
+    Path::new(astra::cogs::build_dir()).join(format!("{}.wasm", name.replace('-', "_")))
+}
+
+/// A config from TOML text (with the bundled cogs off unless the text turns them on).
+pub fn config(dir: &Path, toml: &str) -> Config {
+    let text = format!(
+        "bundled_cogs = false\nplugin_dir = \"{}\"\ncache_dir = \"{}\"\n{toml}",
+        dir.join("no-plugins").display(),
+        dir.join("cache").display()
+    );
+    Config::parse(&text, &dir.join("astra.toml")).expect("test config is valid")
+}
+
+pub struct Host {
+    pub app: App,
+    pub outcomes: mpsc::UnboundedReceiver<Outcome>,
+    stop: Option<oneshot::Sender<()>>,
+    scheduler: Option<JoinHandle<()>>,
+    pub dir: PathBuf,
+}
+
+/// Build a host with the given test cogs over `dir/astra.db` (scheduler not started).
+pub async fn host(dir: &Path, cogs: &[&str], toml: &str) -> Host {
+    let mut app = App::build(
+        config(dir, toml),
+        LoadOptions {
+            extra_cogs: cogs.iter().map(|c| cog_path(c)).collect(),
+            store_path: Some(dir.join("astra.db")),
+        },
+    )
+    .await
+    .expect("host builds");
+    assert!(app.refused.is_empty(), "refused: {:?}", app.refused);
+    let outcomes = app.take_outcomes();
+    Host {
+        app,
+        outcomes,
+        stop: None,
+        scheduler: None,
+        dir: dir.to_path_buf(),
+    }
+}
+
+impl Host {
+    pub fn dispatcher(&self) -> Dispatcher {
+        self.app.dispatcher.clone()
+    }
+
+    /// Start the scheduler.
+    pub fn start(&mut self) {
+        let (tx, rx) = oneshot::channel();
+        let d = self.dispatcher();
+        self.scheduler = Some(tokio::spawn(async move {
+            d.run(async {
+                let _ = rx.await;
+            })
+            .await
+        }));
+        self.stop = Some(tx);
+    }
+
+    /// Stop the scheduler and wait for running jobs.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.scheduler.take() {
+            h.await.unwrap();
+        }
+    }
+
+    pub async fn say(&self, user: &str, text: &str) -> String {
+        let m = local::message(user, text, "Astra");
+        self.send(m).await
+    }
+
+    /// Submit a message with a fresh id and return the id.
+    pub async fn send(&self, mut m: Message) -> String {
+        if m.id.is_empty() {
+            m.id = format!("m{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        }
+        let id = m.id.clone();
+        self.dispatcher().submit(m).await;
+        id
+    }
+
+    /// Wait for `n` outcomes; returned by id.
+    pub async fn outcomes(&mut self, n: usize) -> HashMap<String, Outcome> {
+        let mut got = HashMap::new();
+        while got.len() < n {
+            let o = self.outcomes.recv().await.expect("outcome channel open");
+            assert!(got.insert(o.id.clone(), o).is_none(), "an outcome was doubled");
+        }
+        got
+    }
+
+    pub async fn one(&mut self) -> Outcome {
+        self.outcomes.recv().await.expect("outcome")
+    }
+}
+
+static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("astra-test-").tempdir().unwrap()
+}
