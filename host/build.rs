@@ -38,7 +38,10 @@ fn main() {
     for (package, _) in &plugins {
         let file = out_dir.join(format!("{}.wasm", package.replace('-', "_")));
         if !file.exists() {
-            panic!("cog `{package}` was not built: {} is missing", file.display());
+            panic!(
+                "cog `{package}` was not built: {} is missing",
+                file.display()
+            );
         }
         writeln!(
             table,
@@ -89,7 +92,13 @@ fn build_cogs<'a>(
 ) -> PathBuf {
     let target_dir = env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .map(|d| if d.is_absolute() { d } else { workspace.join(d) })
+        .map(|d| {
+            if d.is_absolute() {
+                d
+            } else {
+                workspace.join(d)
+            }
+        })
         .unwrap_or_else(|| workspace.join("target"))
         .join("cogs");
 
@@ -100,7 +109,11 @@ fn build_cogs<'a>(
             cmd.arg("build");
             cmd
         }
-        Toolchain::Debian { cargo, rustc, linker } => {
+        Toolchain::Debian {
+            cargo,
+            rustc,
+            linker,
+        } => {
             let mut cmd = Command::new(cargo);
             scrub(&mut cmd);
             // wasm-component-ld runs `wasm-ld`, which Debian's rustc lacks; rustup's
@@ -113,7 +126,10 @@ fn build_cogs<'a>(
             cmd.env("RUSTC", rustc)
                 .env("RUSTC_BOOTSTRAP", "1")
                 .env("CARGO_TARGET_WASM32_WASIP2_LINKER", linker)
-                .env("CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS", "-L /usr/lib/wasm32-wasi")
+                .env(
+                    "CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS",
+                    "-L /usr/lib/wasm32-wasi",
+                )
                 .arg("build")
                 .arg("-Zbuild-std=std,panic_abort");
             cmd
@@ -192,7 +208,11 @@ fn rustup_has_target() -> bool {
     Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == TARGET))
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == TARGET)
+        })
         .unwrap_or(false)
 }
 

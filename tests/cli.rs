@@ -50,7 +50,11 @@ fn replay_prints_one_json_outcome_per_line_and_names_malformed_lines() {
         )
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -70,16 +74,31 @@ fn replay_prints_one_json_outcome_per_line_and_names_malformed_lines() {
     assert!(bad["error"].as_str().unwrap().contains("line 2"), "{bad}");
     assert_eq!(by_id("c1")["priority"], "critical");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("received 3 = processed 2 + rate_limited 0 + shed 0 + failed 1"), "{stderr}");
+    assert!(
+        stderr.contains("received 3 = processed 2 + rate_limited 0 + shed 0 + failed 1"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn a_bad_config_file_fails_at_start_naming_file_and_line() {
     let dir = common::tempdir();
     let path = dir.path().join("astra.toml");
-    std::fs::write(&path, "bot_name = \"Astra\"\n[limits]\nmax_concurrent = \"lots\"\n").unwrap();
-    let out = astra().arg("--config").arg(&path).arg("demo").output().unwrap();
+    std::fs::write(
+        &path,
+        "bot_name = \"Astra\"\n[limits]\nmax_concurrent = \"lots\"\n",
+    )
+    .unwrap();
+    let out = astra()
+        .arg("--config")
+        .arg(&path)
+        .arg("demo")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("{}:3:", path.display())), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:3:", path.display())),
+        "{stderr}"
+    );
 }

@@ -11,7 +11,12 @@ use common::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_critical_message_queued_behind_500_normal_ones_is_handled_before_them() {
     let dir = tempdir();
-    let mut h = host(dir.path(), &["test-echo"], "[limits]\nmax_concurrent = 2\nreserved_critical = 1\n").await;
+    let mut h = host(
+        dir.path(),
+        &["test-echo"],
+        "[limits]\nmax_concurrent = 2\nreserved_critical = 1\n",
+    )
+    .await;
     // Queue everything before the scheduler starts, so the order is decided only by
     // priority.
     for i in 0..500 {
@@ -23,7 +28,9 @@ async fn a_critical_message_queued_behind_500_normal_ones_is_handled_before_them
     let c = &outcomes[&critical];
     assert_eq!(c.priority, Priority::Critical);
     assert_eq!(c.seq, 1, "the CRITICAL message settled first");
-    assert!(outcomes.values().all(|o| o.outcome == OutcomeKind::Processed));
+    assert!(outcomes
+        .values()
+        .all(|o| o.outcome == OutcomeKind::Processed));
     h.stop().await;
 }
 
@@ -46,16 +53,27 @@ async fn reserved_permits_let_critical_work_through_while_slow_work_holds_the_re
     }
     let critical = h.say("mallory", "!critical").await;
     let outcomes = h.outcomes(2).await;
-    assert!(outcomes[&critical].seq < outcomes[&slow].seq, "CRITICAL settled while the slow job ran");
+    assert!(
+        outcomes[&critical].seq < outcomes[&slow].seq,
+        "CRITICAL settled while the slow job ran"
+    );
     assert_eq!(outcomes[&critical].outcome, OutcomeKind::Processed);
-    assert!(outcomes[&critical].actions.iter().any(|a| a.cog == "test-echo"));
+    assert!(outcomes[&critical]
+        .actions
+        .iter()
+        .any(|a| a.cog == "test-echo"));
     h.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overflow_sheds_low_first_then_normal_and_never_critical() {
     let dir = tempdir();
-    let mut h = host(dir.path(), &["test-echo"], "[limits]\nqueue_capacity = 10\n").await;
+    let mut h = host(
+        dir.path(),
+        &["test-echo"],
+        "[limits]\nqueue_capacity = 10\n",
+    )
+    .await;
     let mut low = Vec::new();
     for i in 0..10 {
         low.push(h.say(&format!("l{i}"), "!low").await);
@@ -77,18 +95,39 @@ async fn overflow_sheds_low_first_then_normal_and_never_critical() {
         d.submit(m).await;
     });
     let shed_before_start = h.outcomes(15).await;
-    assert!(shed_before_start.values().all(|o| o.outcome == OutcomeKind::Shed));
-    assert!(shed_before_start.values().all(|o| o.priority != Priority::Critical));
-    assert_eq!(shed_before_start.values().filter(|o| o.priority == Priority::Low).count(), 10);
-    assert_eq!(shed_before_start.values().filter(|o| o.priority == Priority::Normal).count(), 5);
+    assert!(shed_before_start
+        .values()
+        .all(|o| o.outcome == OutcomeKind::Shed));
+    assert!(shed_before_start
+        .values()
+        .all(|o| o.priority != Priority::Critical));
+    assert_eq!(
+        shed_before_start
+            .values()
+            .filter(|o| o.priority == Priority::Low)
+            .count(),
+        10
+    );
+    assert_eq!(
+        shed_before_start
+            .values()
+            .filter(|o| o.priority == Priority::Normal)
+            .count(),
+        5
+    );
     assert!(!last.is_finished(), "the 11th CRITICAL waits for room");
     h.start();
     last.await.unwrap();
     let rest = h.outcomes(11).await;
-    assert!(rest.values().all(|o| o.priority == Priority::Critical && o.outcome == OutcomeKind::Processed));
+    assert!(rest
+        .values()
+        .all(|o| o.priority == Priority::Critical && o.outcome == OutcomeKind::Processed));
     h.stop().await;
     let ledger = h.dispatcher().ledger();
-    assert_eq!((ledger.received, ledger.shed, ledger.processed), (26, 15, 11));
+    assert_eq!(
+        (ledger.received, ledger.shed, ledger.processed),
+        (26, 15, 11)
+    );
     assert!(ledger.balanced());
 }
 
@@ -110,24 +149,49 @@ async fn the_rate_limit_is_per_user_and_never_applies_to_critical_messages() {
     let alice_critical = h.say("alice", "!critical report").await;
     let alice_plain = h.say("alice", "just chatting").await;
     let o = h.outcomes(8).await;
-    let limited = ids.iter().filter(|id| o[*id].outcome == OutcomeKind::RateLimited).count();
-    let processed = ids.iter().filter(|id| o[*id].outcome == OutcomeKind::Processed).count();
+    let limited = ids
+        .iter()
+        .filter(|id| o[*id].outcome == OutcomeKind::RateLimited)
+        .count();
+    let processed = ids
+        .iter()
+        .filter(|id| o[*id].outcome == OutcomeKind::Processed)
+        .count();
     assert_eq!((processed, limited), (3, 2));
-    assert_eq!(o[&bob].outcome, OutcomeKind::Processed, "other users are unaffected");
-    assert_eq!(o[&alice_critical].outcome, OutcomeKind::Processed, "CRITICAL is never rate limited");
-    assert_eq!(o[&alice_plain].outcome, OutcomeKind::Processed, "NORMAL chat is not response work");
+    assert_eq!(
+        o[&bob].outcome,
+        OutcomeKind::Processed,
+        "other users are unaffected"
+    );
+    assert_eq!(
+        o[&alice_critical].outcome,
+        OutcomeKind::Processed,
+        "CRITICAL is never rate limited"
+    );
+    assert_eq!(
+        o[&alice_plain].outcome,
+        OutcomeKind::Processed,
+        "NORMAL chat is not response work"
+    );
     h.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transient_failures_are_retried_up_to_three_times() {
     let dir = tempdir();
-    let mut h = host(dir.path(), &["test-flaky"], "[cogs.test-flaky.settings]\nfail-times = 2\n").await;
+    let mut h = host(
+        dir.path(),
+        &["test-flaky"],
+        "[cogs.test-flaky.settings]\nfail-times = 2\n",
+    )
+    .await;
     h.start();
     h.say("alice", "please work").await;
     let o = h.one().await;
     assert_eq!(o.outcome, OutcomeKind::Processed);
-    assert!(matches!(&o.actions[0].action, Action::Reply { content } if content == "succeeded on attempt 3"));
+    assert!(
+        matches!(&o.actions[0].action, Action::Reply { content } if content == "succeeded on attempt 3")
+    );
     assert_eq!(h.dispatcher().metrics().retries(), 2);
     h.stop().await;
 }
@@ -135,13 +199,28 @@ async fn transient_failures_are_retried_up_to_three_times() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_still_failing_after_three_retries_fails_the_message() {
     let dir = tempdir();
-    let mut h = host(dir.path(), &["test-flaky"], "[cogs.test-flaky.settings]\nfail-times = 9\n").await;
+    let mut h = host(
+        dir.path(),
+        &["test-flaky"],
+        "[cogs.test-flaky.settings]\nfail-times = 9\n",
+    )
+    .await;
     h.start();
     let id = h.say("alice", "never works").await;
     let o = h.one().await;
     assert_eq!(o.outcome, OutcomeKind::Failed);
     assert!(o.error.unwrap().contains("gave up after 3 retries"));
-    let attempts = h.app.store.get(Scope { cog: "test-flaky", guild: "local" }, &format!("attempts:{id}")).unwrap();
+    let attempts = h
+        .app
+        .store
+        .get(
+            Scope {
+                cog: "test-flaky",
+                guild: "local",
+            },
+            &format!("attempts:{id}"),
+        )
+        .unwrap();
     assert_eq!(attempts.as_deref(), Some("4"), "1 call + 3 retries");
     h.stop().await;
 }
@@ -155,7 +234,17 @@ async fn a_permanent_failure_is_not_retried() {
     let o = h.one().await;
     assert_eq!(o.outcome, OutcomeKind::Failed);
     assert!(o.error.unwrap().contains("attempt 1: refused"));
-    let attempts = h.app.store.get(Scope { cog: "test-flaky", guild: "local" }, &format!("attempts:{id}")).unwrap();
+    let attempts = h
+        .app
+        .store
+        .get(
+            Scope {
+                cog: "test-flaky",
+                guild: "local",
+            },
+            &format!("attempts:{id}"),
+        )
+        .unwrap();
     assert_eq!(attempts.as_deref(), Some("1"));
     h.stop().await;
 }
@@ -188,12 +277,23 @@ async fn every_message_gets_exactly_one_outcome_and_the_ledger_balances_under_mi
     )
     .await;
     h.start();
-    let texts = ["hello", "what?", "!critical", "!low", "!ignore", "permanent"];
+    let texts = [
+        "hello",
+        "what?",
+        "!critical",
+        "!low",
+        "!ignore",
+        "permanent",
+    ];
     let n = 1200;
     let d = h.dispatcher();
     let sender = tokio::spawn(async move {
         for i in 0..n {
-            let mut m = astra::gateway::local::message(&format!("u{}", i % 37), texts[i % texts.len()], "Astra");
+            let mut m = astra::gateway::local::message(
+                &format!("u{}", i % 37),
+                texts[i % texts.len()],
+                "Astra",
+            );
             m.id = format!("x{i}");
             d.submit(m).await;
         }
@@ -206,6 +306,8 @@ async fn every_message_gets_exactly_one_outcome_and_the_ledger_balances_under_mi
     assert_eq!(ledger.in_flight, 0);
     assert!(ledger.balanced());
     assert_eq!(ledger.settled(), n as u64);
-    assert!(outcomes.values().all(|o| !(o.priority == Priority::Critical && o.outcome == OutcomeKind::Shed)));
+    assert!(outcomes
+        .values()
+        .all(|o| !(o.priority == Priority::Critical && o.outcome == OutcomeKind::Shed)));
     h.stop().await;
 }

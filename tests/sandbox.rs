@@ -22,14 +22,20 @@ async fn a_cog_looping_in_handle_is_stopped_by_its_cpu_deadline_and_others_still
     let o = h.one().await;
     assert_eq!(o.outcome, OutcomeKind::Failed);
     let error = o.error.unwrap();
-    assert!(error.contains("test-looper") && error.contains("CPU deadline"), "{error}");
+    assert!(
+        error.contains("test-looper") && error.contains("CPU deadline"),
+        "{error}"
+    );
     // The well-behaved cog's reply is still there.
     assert!(o.actions.iter().any(|a| a.cog == "test-echo"));
     // And the host serves the next message.
     h.say("bob", "still there? loop").await;
     let next = h.one().await;
     assert!(next.actions.iter().any(|a| a.cog == "test-echo"));
-    assert!(next.error.unwrap().contains("test-looper"), "stopped again, host still up");
+    assert!(
+        next.error.unwrap().contains("test-looper"),
+        "stopped again, host still up"
+    );
     h.stop().await;
     assert!(h.dispatcher().ledger().balanced());
 }
@@ -48,7 +54,10 @@ async fn a_cog_looping_in_triage_is_stopped_and_the_message_still_gets_an_outcom
     let o = h.one().await;
     assert_eq!(o.outcome, OutcomeKind::Failed);
     let error = o.error.unwrap();
-    assert!(error.contains("triage") && error.contains("test-looper"), "{error}");
+    assert!(
+        error.contains("triage") && error.contains("test-looper"),
+        "{error}"
+    );
     assert!(o.actions.iter().any(|a| a.cog == "test-echo"));
     h.stop().await;
 }
@@ -67,7 +76,10 @@ async fn a_cog_that_allocates_without_bound_is_stopped_at_its_memory_cap() {
     let o = h.one().await;
     assert_eq!(o.outcome, OutcomeKind::Failed);
     let error = o.error.unwrap();
-    assert!(error.contains("test-hog") && error.contains("memory limit of 16 MiB"), "{error}");
+    assert!(
+        error.contains("test-hog") && error.contains("memory limit of 16 MiB"),
+        "{error}"
+    );
     h.say("alice", "again").await;
     let again = h.one().await;
     assert!(again.error.unwrap().contains("memory limit"));
@@ -86,10 +98,18 @@ async fn a_panic_fails_the_call_with_the_panic_message_and_the_instance_is_disca
         assert_eq!(o.outcome, OutcomeKind::Failed);
         let error = o.error.unwrap();
         // A reused trapped instance would say "cannot enter component instance".
-        assert!(error.contains("test-panicker trapped") || error.contains("cog `test-panicker` trapped"), "{error}");
+        assert!(
+            error.contains("test-panicker trapped")
+                || error.contains("cog `test-panicker` trapped"),
+            "{error}"
+        );
         assert!(error.contains(&format!("refuses message {id}")), "{error}");
     }
-    assert_eq!(h.dispatcher().metrics().retries(), 0, "a trap is never retried");
+    assert_eq!(
+        h.dispatcher().metrics().retries(),
+        0,
+        "a trap is never retried"
+    );
     h.stop().await;
 }
 
@@ -112,7 +132,10 @@ async fn an_action_beyond_the_cogs_grants_is_dropped_and_the_rest_is_executed() 
 async fn a_cog_asking_for_capabilities_not_granted_is_refused_with_the_reason() {
     let dir = tempdir();
     let app = astra::app::App::build(
-        config(dir.path(), "[cogs.test-echo]\ngrants = [\"reply\", \"log\"]\n"),
+        config(
+            dir.path(),
+            "[cogs.test-echo]\ngrants = [\"reply\", \"log\"]\n",
+        ),
         astra::app::LoadOptions {
             extra_cogs: vec![cog_path("test-echo")],
             store_path: Some(dir.path().join("astra.db")),
@@ -122,7 +145,10 @@ async fn a_cog_asking_for_capabilities_not_granted_is_refused_with_the_reason() 
     .unwrap();
     assert!(app.runtime.cog("test-echo").is_none());
     let reason = &app.refused[0].reason;
-    assert!(reason.contains("not granted") && reason.contains("kv") && reason.contains("clock"), "{reason}");
+    assert!(
+        reason.contains("not granted") && reason.contains("kv") && reason.contains("clock"),
+        "{reason}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,8 +169,18 @@ async fn a_file_that_is_not_a_component_is_refused_and_the_others_load() {
     .unwrap();
     assert!(app.runtime.cog("test-echo").is_some());
     assert_eq!(app.refused.len(), 2, "{:?}", app.refused);
-    assert!(app.refused[0].reason.contains("not a WebAssembly file"), "{}", app.refused[0]);
-    assert!(app.refused[1].reason.contains("not a valid WebAssembly component"), "{}", app.refused[1]);
+    assert!(
+        app.refused[0].reason.contains("not a WebAssembly file"),
+        "{}",
+        app.refused[0]
+    );
+    assert!(
+        app.refused[1]
+            .reason
+            .contains("not a valid WebAssembly component"),
+        "{}",
+        app.refused[1]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -161,12 +197,17 @@ async fn a_cog_cannot_read_settings_of_other_guilds_and_gets_its_own() {
     m.guild_id = "g1".into();
     h.send(m).await;
     let o = h.one().await;
-    assert!(matches!(&o.actions[0].action, Action::Reply { content } if content.starts_with("hi: one")));
+    assert!(
+        matches!(&o.actions[0].action, Action::Reply { content } if content.starts_with("hi: one"))
+    );
     let mut m = astra::gateway::local::message("alice", "two", "Astra");
     m.guild_id = "g2".into();
     h.send(m).await;
     let o = h.one().await;
-    assert!(matches!(&o.actions[0].action, Action::Reply { content } if content.starts_with("hey: two (#1)")),
-        "kv is per guild too: {:?}", o.actions);
+    assert!(
+        matches!(&o.actions[0].action, Action::Reply { content } if content.starts_with("hey: two (#1)")),
+        "kv is per guild too: {:?}",
+        o.actions
+    );
     h.stop().await;
 }

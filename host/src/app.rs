@@ -35,7 +35,10 @@ impl HostPolicy {
     }
 
     pub fn config(&self) -> Arc<Config> {
-        self.config.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Replace the config (a reload); cached settings are dropped.
@@ -58,8 +61,10 @@ impl HostPolicy {
                 })
             })
             .collect();
-        *self.commands_json.write().unwrap_or_else(|p| p.into_inner()) =
-            serde_json::Value::Array(list).to_string();
+        *self
+            .commands_json
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = serde_json::Value::Array(list).to_string();
         self.cache.clear();
     }
 }
@@ -72,10 +77,16 @@ impl SettingsSource for HostPolicy {
         }
         let config = self.config();
         let mut merged: BTreeMap<String, String> = BTreeMap::new();
-        merged.insert("bot-name".into(), serde_json::to_string(&config.bot_name).unwrap_or_default());
+        merged.insert(
+            "bot-name".into(),
+            serde_json::to_string(&config.bot_name).unwrap_or_default(),
+        );
         merged.insert(
             "commands".into(),
-            self.commands_json.read().unwrap_or_else(|p| p.into_inner()).clone(),
+            self.commands_json
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
         );
         merged.extend(config.settings(cog, guild));
         let settings = Arc::new(merged);
@@ -113,7 +124,10 @@ pub struct App {
 impl App {
     pub async fn build(config: Config, options: LoadOptions) -> Result<App> {
         let config = Arc::new(config);
-        let store_path = options.store_path.clone().unwrap_or_else(|| config.store_path.clone());
+        let store_path = options
+            .store_path
+            .clone()
+            .unwrap_or_else(|| config.store_path.clone());
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&store_path)?);
         let policy = Arc::new(HostPolicy::new(config.clone()));
         let (llm, embed) = crate::models::services(&config)
@@ -146,7 +160,10 @@ impl App {
                 sources.push((format!("bundled:{name}"), bytes.to_vec(), true));
             }
         }
-        for path in plugin_files(&config.plugin_dir).into_iter().chain(options.extra_cogs) {
+        for path in plugin_files(&config.plugin_dir)
+            .into_iter()
+            .chain(options.extra_cogs)
+        {
             match std::fs::read(&path) {
                 Ok(bytes) => sources.push((path.display().to_string(), bytes, false)),
                 Err(e) => refused.push(Refusal {
@@ -201,7 +218,9 @@ pub fn policy_for(config: &Config, name: &str, bundled: bool) -> CogPolicy {
     let grants = match cog.grants {
         Some(g) => Some(g),
         None if bundled => None,
-        None => Some(crate::runtime::Grants::from_caps(crate::config::DEFAULT_GRANTS)),
+        None => Some(crate::runtime::Grants::from_caps(
+            crate::config::DEFAULT_GRANTS,
+        )),
     };
     CogPolicy {
         grants,

@@ -5,7 +5,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "astra", version, about = "A Discord bot host whose features are sandboxed WebAssembly cogs")]
+#[command(
+    name = "astra",
+    version,
+    about = "A Discord bot host whose features are sandboxed WebAssembly cogs"
+)]
 pub struct Cli {
     /// Config file (default: ./astra.toml if it exists, else built-in defaults)
     #[arg(long, short, global = true)]

@@ -129,7 +129,10 @@ impl<'de> Deserialize<'de> for CapName {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let name = String::deserialize(d)?;
         capability_from_name(&name).map(CapName).ok_or_else(|| {
-            let known: Vec<&str> = ALL_CAPABILITIES.iter().map(|c| capability_name(*c)).collect();
+            let known: Vec<&str> = ALL_CAPABILITIES
+                .iter()
+                .map(|c| capability_name(*c))
+                .collect();
             serde::de::Error::custom(format!(
                 "unknown capability `{name}`; known capabilities: {}",
                 known.join(", ")
@@ -222,7 +225,11 @@ impl Config {
             message: e.message().trim().to_string(),
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        let base = if base.as_os_str().is_empty() { Path::new(".") } else { base };
+        let base = if base.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            base
+        };
         Config::from_raw(raw, base, Some(path), text)
     }
 
@@ -233,13 +240,17 @@ impl Config {
         text: &str,
     ) -> Result<Config, ConfigError> {
         let fail = |key: &str, message: String| ConfigError {
-            file: source.map(Path::to_path_buf).unwrap_or_else(|| "astra.toml".into()),
+            file: source
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| "astra.toml".into()),
             line: line_of_key(text, key),
             message,
         };
         let l = &raw.limits;
         let max_concurrent = l.max_concurrent.map_or(50, |n| n.get() as usize);
-        let reserved = l.reserved_critical.map_or(10.min(max_concurrent / 5), |n| n as usize);
+        let reserved = l
+            .reserved_critical
+            .map_or(10.min(max_concurrent / 5), |n| n as usize);
         if reserved >= max_concurrent {
             return Err(fail(
                 "reserved_critical",
@@ -278,7 +289,10 @@ impl Config {
                             .into(),
                     ));
                 }
-                dispatch.rate_limited = Priority::ALL.into_iter().filter(|p| set[p.index()]).collect();
+                dispatch.rate_limited = Priority::ALL
+                    .into_iter()
+                    .filter(|p| set[p.index()])
+                    .collect();
             }
         }
         let mut guilds = BTreeMap::new();
@@ -376,7 +390,11 @@ impl Config {
 
     /// The cog's settings for `guild`: global settings overridden by the guild's.
     pub fn settings(&self, name: &str, guild: &str) -> BTreeMap<String, String> {
-        let mut merged = self.cogs.get(name).map(|c| c.settings.clone()).unwrap_or_default();
+        let mut merged = self
+            .cogs
+            .get(name)
+            .map(|c| c.settings.clone())
+            .unwrap_or_default();
         if let Some(over) = self.guilds.get(guild).and_then(|g| g.cogs.get(name)) {
             merged.extend(over.settings.clone());
         }
@@ -415,12 +433,13 @@ fn line_at(text: &str, offset: usize) -> usize {
 
 /// The line where `key = ...` is written, if it is.
 fn line_of_key(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|l| {
-        let l = l.trim_start();
-        l.strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 #[cfg(test)]

@@ -68,7 +68,9 @@ pub async fn play(config: Config) -> Result<Vec<(String, String, Outcome)>> {
     let mut results: Vec<Option<Outcome>> = vec![None; SCENARIO.len()];
     let mut got = 0;
     while got < SCENARIO.len() {
-        let Some(o) = outcomes.recv().await else { break };
+        let Some(o) = outcomes.recv().await else {
+            break;
+        };
         if let Some(&i) = ids.get(&o.id) {
             results[i] = Some(o);
             got += 1;
@@ -86,7 +88,10 @@ pub async fn play(config: Config) -> Result<Vec<(String, String, Outcome)>> {
 
 pub async fn run(config: Config) -> Result<()> {
     let rows = play(config).await?;
-    println!("{:<7} {:<34} {:<9} {:>10}  actions", "user", "message", "priority", "latency");
+    println!(
+        "{:<7} {:<34} {:<9} {:>10}  actions",
+        "user", "message", "priority", "latency"
+    );
     println!("{}", "-".repeat(110));
     for (user, text, o) in &rows {
         let text: String = text.chars().take(33).collect();
@@ -96,7 +101,10 @@ pub async fn run(config: Config) -> Result<()> {
             .first()
             .map(local::describe)
             .unwrap_or_else(|| "(none)".into());
-        println!("{user:<7} {text:<34} {:<9} {latency:>10}  {first}", o.priority.name());
+        println!(
+            "{user:<7} {text:<34} {:<9} {latency:>10}  {first}",
+            o.priority.name()
+        );
         for a in o.actions.iter().skip(1) {
             println!("{:<64}{}", "", local::describe(a));
         }
@@ -105,9 +113,16 @@ pub async fn run(config: Config) -> Result<()> {
         }
     }
     println!();
-    println!("{:<9} {:>5} {:>10} {:>10} {:>10}", "priority", "msgs", "min", "avg", "max");
+    println!(
+        "{:<9} {:>5} {:>10} {:>10} {:>10}",
+        "priority", "msgs", "min", "avg", "max"
+    );
     for p in Priority::ALL {
-        let lat: Vec<u64> = rows.iter().filter(|r| r.2.priority == p).map(|r| r.2.latency_us).collect();
+        let lat: Vec<u64> = rows
+            .iter()
+            .filter(|r| r.2.priority == p)
+            .map(|r| r.2.latency_us)
+            .collect();
         if lat.is_empty() {
             continue;
         }

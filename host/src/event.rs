@@ -7,9 +7,7 @@ use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// How urgently a message must be handled (ordered: `Critical` is the smallest).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
     Critical = 0,
@@ -75,16 +73,44 @@ pub struct Message {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Action {
-    Reply { content: String },
-    Send { channel_id: String, content: String },
-    React { emoji: String },
-    DeleteMessage { channel_id: String, message_id: String },
-    Warn { user_id: String, reason: String },
-    Timeout { user_id: String, seconds: u32, reason: String },
-    Kick { user_id: String, reason: String },
-    Ban { user_id: String, reason: String },
-    Purge { channel_id: String, count: u32 },
-    LogToModlog { content: String },
+    Reply {
+        content: String,
+    },
+    Send {
+        channel_id: String,
+        content: String,
+    },
+    React {
+        emoji: String,
+    },
+    DeleteMessage {
+        channel_id: String,
+        message_id: String,
+    },
+    Warn {
+        user_id: String,
+        reason: String,
+    },
+    Timeout {
+        user_id: String,
+        seconds: u32,
+        reason: String,
+    },
+    Kick {
+        user_id: String,
+        reason: String,
+    },
+    Ban {
+        user_id: String,
+        reason: String,
+    },
+    Purge {
+        channel_id: String,
+        count: u32,
+    },
+    LogToModlog {
+        content: String,
+    },
 }
 
 impl Action {

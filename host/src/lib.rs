@@ -8,8 +8,8 @@
 //! by `app`.
 
 pub mod app;
-pub mod cogs;
 pub mod cli;
+pub mod cogs;
 pub mod config;
 pub mod demo;
 pub mod dispatch;

@@ -28,7 +28,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -90,13 +93,20 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
             let stdout = std::io::stdout().lock();
             if file.as_os_str() == "-" {
                 let input = BufReader::new(tokio::io::stdin());
-                astra::gateway::replay::run(&dispatcher, outcomes, input, stdout, &bot_name).await?;
+                astra::gateway::replay::run(&dispatcher, outcomes, input, stdout, &bot_name)
+                    .await?;
             } else {
                 let f = tokio::fs::File::open(&file)
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
-                astra::gateway::replay::run(&dispatcher, outcomes, BufReader::new(f), stdout, &bot_name)
-                    .await?;
+                astra::gateway::replay::run(
+                    &dispatcher,
+                    outcomes,
+                    BufReader::new(f),
+                    stdout,
+                    &bot_name,
+                )
+                .await?;
             }
             let _ = stop_tx.send(());
             scheduler.await?;

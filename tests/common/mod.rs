@@ -95,7 +95,10 @@ impl Host {
     /// Submit a message with a fresh id and return the id.
     pub async fn send(&self, mut m: Message) -> String {
         if m.id.is_empty() {
-            m.id = format!("m{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+            m.id = format!(
+                "m{}",
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            );
         }
         let id = m.id.clone();
         self.dispatcher().submit(m).await;
@@ -107,7 +110,10 @@ impl Host {
         let mut got = HashMap::new();
         while got.len() < n {
             let o = self.outcomes.recv().await.expect("outcome channel open");
-            assert!(got.insert(o.id.clone(), o).is_none(), "an outcome was doubled");
+            assert!(
+                got.insert(o.id.clone(), o).is_none(),
+                "an outcome was doubled"
+            );
         }
         got
     }
@@ -120,5 +126,8 @@ impl Host {
 static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 pub fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("astra-test-").tempdir().unwrap()
+    tempfile::Builder::new()
+        .prefix("astra-test-")
+        .tempdir()
+        .unwrap()
 }

@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use astra_models::{
-    chat_model, embedder, fetch_models, ChatMessage, ChatRequest, EmbedSettings, LlmSettings,
-    Role,
+    chat_model, embedder, fetch_models, ChatMessage, ChatRequest, EmbedSettings, LlmSettings, Role,
 };
 
 #[tokio::main]
@@ -16,9 +15,12 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .init();
-    let dir = std::env::args_os().nth(1).map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/astra/models")
-    });
+    let dir = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/astra/models")
+        });
     let started = Instant::now();
     let fetch_dir = dir.clone();
     tokio::task::spawn_blocking(move || fetch_models(&fetch_dir)).await??;
@@ -27,26 +29,43 @@ async fn main() -> anyhow::Result<()> {
 
     let started = Instant::now();
     let llm = chat_model(&LlmSettings::default(), &dir).await?.unwrap();
-    println!("{}: loaded in {:?}; {}", llm.describe(), started.elapsed(), memory());
+    println!(
+        "{}: loaded in {:?}; {}",
+        llm.describe(),
+        started.elapsed(),
+        memory()
+    );
     for question in [
         "What is the capital of France?",
         "Write a short poem about the sea.",
         "How do I reset my password on a website?",
     ] {
         let req = ChatRequest {
-            messages: vec![ChatMessage { role: Role::User, content: question.into() }],
+            messages: vec![ChatMessage {
+                role: Role::User,
+                content: question.into(),
+            }],
             max_tokens: 128,
             temperature: 0.0,
         };
         let started = Instant::now();
         let text = llm.complete(req).await?;
-        println!("  {question:?} -> {:?} in {:?}\n    {text:?}", text.len(), started.elapsed());
+        println!(
+            "  {question:?} -> {:?} in {:?}\n    {text:?}",
+            text.len(),
+            started.elapsed()
+        );
     }
     println!("after generation: {}", memory());
 
     let started = Instant::now();
     let emb = embedder(&EmbedSettings::default(), &dir).await?.unwrap();
-    println!("{}: loaded in {:?}; {}", emb.describe(), started.elapsed(), memory());
+    println!(
+        "{}: loaded in {:?}; {}",
+        emb.describe(),
+        started.elapsed(),
+        memory()
+    );
     let queries = [
         "How do I reset my password?",
         "Where can I see my invoices?",
@@ -62,7 +81,9 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     println!("  one query: {:?} average over 20", started.elapsed() / 20);
-    let batch: Vec<String> = (0..32).map(|i| format!("{} #{i}", queries[i % 5])).collect();
+    let batch: Vec<String> = (0..32)
+        .map(|i| format!("{} #{i}", queries[i % 5]))
+        .collect();
     let started = Instant::now();
     emb.embed(batch).await?;
     println!("  batch of 32: {:?}; {}", started.elapsed(), memory());

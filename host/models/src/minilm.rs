@@ -90,14 +90,16 @@ impl Embedder for MiniLm {
                 )));
             }
             let (reply, answer) = oneshot::channel();
-            self.jobs.try_send(Job { texts, reply }).map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => ModelError::Unavailable(format!(
-                    "the embedder is busy ({QUEUE_DEPTH} calls waiting)"
-                )),
-                mpsc::error::TrySendError::Closed(_) => {
-                    ModelError::Unavailable("the embedder worker has stopped".into())
-                }
-            })?;
+            self.jobs
+                .try_send(Job { texts, reply })
+                .map_err(|e| match e {
+                    mpsc::error::TrySendError::Full(_) => ModelError::Unavailable(format!(
+                        "the embedder is busy ({QUEUE_DEPTH} calls waiting)"
+                    )),
+                    mpsc::error::TrySendError::Closed(_) => {
+                        ModelError::Unavailable("the embedder worker has stopped".into())
+                    }
+                })?;
             match tokio::time::timeout(TIMEOUT, answer).await {
                 Err(_) => Err(ModelError::Timeout),
                 Ok(Err(_)) => Err(ModelError::Unavailable(
@@ -109,7 +111,10 @@ impl Embedder for MiniLm {
     }
 
     fn describe(&self) -> String {
-        format!("minilm (all-MiniLM-L6-v2, {} dims, candle, 1 thread)", self.dims)
+        format!(
+            "minilm (all-MiniLM-L6-v2, {} dims, candle, 1 thread)",
+            self.dims
+        )
     }
 }
 

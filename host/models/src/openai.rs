@@ -39,8 +39,8 @@ impl OpenAi {
         let timeout = Duration::from_millis(settings.timeout_ms);
         let auth = match std::env::var(&settings.api_key_env) {
             Ok(key) if !key.trim().is_empty() => {
-                let mut value = HeaderValue::from_str(&format!("Bearer {}", key.trim()))
-                    .map_err(|_| {
+                let mut value =
+                    HeaderValue::from_str(&format!("Bearer {}", key.trim())).map_err(|_| {
                         anyhow::anyhow!(
                             "the API key in ${} holds characters an HTTP header cannot carry",
                             settings.api_key_env
@@ -93,7 +93,10 @@ impl OpenAi {
         }
         let response = call.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| self.transport_error(e))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(e))?;
         if !status.is_success() {
             return Err(ModelError::Backend(format!(
                 "HTTP {status}: {}",
@@ -121,9 +124,17 @@ impl OpenAi {
         if e.is_timeout() {
             ModelError::Timeout
         } else if e.is_connect() {
-            ModelError::Unavailable(format!("cannot reach {}: {}", self.endpoint, source_chain(&e)))
+            ModelError::Unavailable(format!(
+                "cannot reach {}: {}",
+                self.endpoint,
+                source_chain(&e)
+            ))
         } else {
-            ModelError::Backend(format!("request to {} failed: {}", self.endpoint, source_chain(&e)))
+            ModelError::Backend(format!(
+                "request to {} failed: {}",
+                self.endpoint,
+                source_chain(&e)
+            ))
         }
     }
 }

@@ -84,7 +84,9 @@ impl LlmSettings {
                 anyhow::bail!("[llm] url = {url:?} must start with http:// or https://");
             }
             if self.model.as_deref().unwrap_or("").trim().is_empty() {
-                anyhow::bail!("[llm] backend = \"openai\" needs `model`, the model name to request");
+                anyhow::bail!(
+                    "[llm] backend = \"openai\" needs `model`, the model name to request"
+                );
             }
             if self.max_tokens_field.trim().is_empty() {
                 anyhow::bail!("[llm] max_tokens_field must not be empty (default \"max_tokens\")");
@@ -151,11 +153,19 @@ mod tests {
             backend: LlmBackendKind::Openai,
             ..LlmSettings::default()
         };
-        assert!(llm.validate().unwrap_err().to_string().contains("needs `url`"));
+        assert!(llm
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("needs `url`"));
         llm.url = Some("localhost:11434/v1".into());
         assert!(llm.validate().unwrap_err().to_string().contains("http://"));
         llm.url = Some("http://localhost:11434/v1".into());
-        assert!(llm.validate().unwrap_err().to_string().contains("needs `model`"));
+        assert!(llm
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("needs `model`"));
         llm.model = Some("smollm2:135m".into());
         llm.validate().unwrap();
     }

@@ -99,14 +99,16 @@ impl ChatModel for Smollm2 {
     fn complete(&self, req: ChatRequest) -> BoxFuture<'_, Result<String, ModelError>> {
         Box::pin(async move {
             let (reply, answer) = oneshot::channel();
-            self.jobs.try_send(Job { req, reply }).map_err(|e| match e {
-                mpsc::error::TrySendError::Full(_) => ModelError::Unavailable(format!(
-                    "the local model is busy ({QUEUE_DEPTH} requests waiting)"
-                )),
-                mpsc::error::TrySendError::Closed(_) => {
-                    ModelError::Unavailable("the local model worker has stopped".into())
-                }
-            })?;
+            self.jobs
+                .try_send(Job { req, reply })
+                .map_err(|e| match e {
+                    mpsc::error::TrySendError::Full(_) => ModelError::Unavailable(format!(
+                        "the local model is busy ({QUEUE_DEPTH} requests waiting)"
+                    )),
+                    mpsc::error::TrySendError::Closed(_) => {
+                        ModelError::Unavailable("the local model worker has stopped".into())
+                    }
+                })?;
             match tokio::time::timeout(self.timeout, answer).await {
                 Err(_) => Err(ModelError::Timeout),
                 Ok(Err(_)) => Err(ModelError::Unavailable(
@@ -287,7 +289,10 @@ impl Generator {
         };
         let budget = MAX_PROMPT_TOKENS.min(self.max_context.saturating_sub(1));
         while total(&turns) > budget {
-            let droppable = turns.iter().filter(|(role, _)| *role != Role::System).count();
+            let droppable = turns
+                .iter()
+                .filter(|(role, _)| *role != Role::System)
+                .count();
             let Some(oldest) = turns.iter().position(|(role, _)| *role != Role::System) else {
                 break;
             };

@@ -24,12 +24,19 @@ fn models_dir() -> PathBuf {
 /// The cache directory, if `files` are all in it; `None` to skip; panics otherwise.
 fn cache_with(files: &[&str]) -> Option<PathBuf> {
     let dir = models_dir();
-    let missing: Vec<&str> = files.iter().copied().filter(|f| !dir.join(f).is_file()).collect();
+    let missing: Vec<&str> = files
+        .iter()
+        .copied()
+        .filter(|f| !dir.join(f).is_file())
+        .collect();
     if missing.is_empty() {
         return Some(dir);
     }
     if std::env::var("ASTRA_SKIP_MODEL_TESTS").is_ok_and(|v| v == "1") {
-        eprintln!("skipped: {missing:?} not in {} (ASTRA_SKIP_MODEL_TESTS=1)", dir.display());
+        eprintln!(
+            "skipped: {missing:?} not in {} (ASTRA_SKIP_MODEL_TESTS=1)",
+            dir.display()
+        );
         return None;
     }
     panic!(
@@ -42,8 +49,13 @@ fn cache_with(files: &[&str]) -> Option<PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smollm2_answers_a_question_with_some_text() {
-    let Some(dir) = cache_with(&["smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"]) else { return };
-    let settings = LlmSettings { backend: LlmBackendKind::Smollm2, ..LlmSettings::default() };
+    let Some(dir) = cache_with(&["smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"]) else {
+        return;
+    };
+    let settings = LlmSettings {
+        backend: LlmBackendKind::Smollm2,
+        ..LlmSettings::default()
+    };
 
     let started = Instant::now();
     let model = chat_model(&settings, &dir).await.unwrap().unwrap();
@@ -62,10 +74,19 @@ async fn smollm2_answers_a_question_with_some_text() {
         .unwrap();
     let answered = started.elapsed();
 
-    eprintln!("{} loaded in {loaded:?}, answered in {answered:?}: {text:?}", model.describe());
+    eprintln!(
+        "{} loaded in {loaded:?}, answered in {answered:?}: {text:?}",
+        model.describe()
+    );
     assert!(!text.trim().is_empty());
-    assert!(!text.contains("<|im_end|>") && !text.contains("<|im_start|>"), "{text:?}");
-    assert_eq!(model.describe(), "smollm2 (SmolLM2-135M-Instruct Q8_0, candle, 1 thread)");
+    assert!(
+        !text.contains("<|im_end|>") && !text.contains("<|im_start|>"),
+        "{text:?}"
+    );
+    assert_eq!(
+        model.describe(),
+        "smollm2 (SmolLM2-135M-Instruct Q8_0, candle, 1 thread)"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -78,15 +99,27 @@ async fn minilm_puts_a_password_question_nearer_a_password_answer_than_the_weath
         return;
     };
     let started = Instant::now();
-    let embedder = embedder(&EmbedSettings { backend: EmbedBackendKind::Minilm }, &dir)
-        .await
-        .unwrap()
-        .unwrap();
+    let embedder = embedder(
+        &EmbedSettings {
+            backend: EmbedBackendKind::Minilm,
+        },
+        &dir,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let loaded = started.elapsed();
 
-    let texts = ["How do I reset my password?", "I forgot my password", "What's the weather?"];
+    let texts = [
+        "How do I reset my password?",
+        "I forgot my password",
+        "What's the weather?",
+    ];
     let started = Instant::now();
-    let vectors = embedder.embed(texts.iter().map(|t| t.to_string()).collect()).await.unwrap();
+    let vectors = embedder
+        .embed(texts.iter().map(|t| t.to_string()).collect())
+        .await
+        .unwrap();
     let embedded = started.elapsed();
     let started = Instant::now();
     let single = embedder.embed(vec![texts[0].to_string()]).await.unwrap();
@@ -101,8 +134,17 @@ async fn minilm_puts_a_password_question_nearer_a_password_answer_than_the_weath
     );
     assert_eq!(vectors.len(), 3);
     assert!(vectors.iter().all(|v| v.len() == 384));
-    assert!(vectors.iter().all(|v| (dot(v, v) - 1.0).abs() < 1e-4), "not unit length");
-    assert!(password > weather + 0.2, "password {password}, weather {weather}");
-    assert!((dot(&single[0], &vectors[0]) - 1.0).abs() < 1e-4, "batching changed the vector");
+    assert!(
+        vectors.iter().all(|v| (dot(v, v) - 1.0).abs() < 1e-4),
+        "not unit length"
+    );
+    assert!(
+        password > weather + 0.2,
+        "password {password}, weather {weather}"
+    );
+    assert!(
+        (dot(&single[0], &vectors[0]) - 1.0).abs() < 1e-4,
+        "batching changed the vector"
+    );
     assert!(embedder.embed(Vec::new()).await.unwrap().is_empty());
 }

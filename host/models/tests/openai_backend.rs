@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use astra_models::{chat_model, ChatMessage, ChatRequest, LlmBackendKind, LlmSettings, ModelError, Role};
+use astra_models::{
+    chat_model, ChatMessage, ChatRequest, LlmBackendKind, LlmSettings, ModelError, Role,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -84,8 +86,14 @@ fn settings(url: &str, key_env: &str) -> LlmSettings {
 fn request() -> ChatRequest {
     ChatRequest {
         messages: vec![
-            ChatMessage { role: Role::System, content: "Be brief.".into() },
-            ChatMessage { role: Role::User, content: "Say hi".into() },
+            ChatMessage {
+                role: Role::System,
+                content: "Be brief.".into(),
+            },
+            ChatMessage {
+                role: Role::User,
+                content: "Say hi".into(),
+            },
         ],
         max_tokens: 50,
         temperature: 0.2,
@@ -100,29 +108,45 @@ async fn a_completion_returns_the_first_choice_and_sends_key_model_and_token_fie
     let mut server = fake_server(Reply::With("200 OK", OK_BODY)).await;
     let mut settings = settings(&server.url, "ASTRA_TEST_KEY_FOR_OK");
     settings.max_tokens_field = "max_completion_tokens".into();
-    let model = chat_model(&settings, "/nonexistent".as_ref()).await.unwrap().unwrap();
+    let model = chat_model(&settings, "/nonexistent".as_ref())
+        .await
+        .unwrap()
+        .unwrap();
 
     let text = model.complete(request()).await.unwrap();
 
     assert_eq!(text, "Hi there!");
     let sent = server.requests.recv().await.unwrap();
-    assert!(sent.starts_with("POST /v1/chat/completions HTTP/1.1\r\n"), "{sent}");
-    assert!(sent.to_lowercase().contains("authorization: bearer sk-test-123\r\n"), "{sent}");
-    let body: serde_json::Value = serde_json::from_str(sent.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert!(
+        sent.starts_with("POST /v1/chat/completions HTTP/1.1\r\n"),
+        "{sent}"
+    );
+    assert!(
+        sent.to_lowercase()
+            .contains("authorization: bearer sk-test-123\r\n"),
+        "{sent}"
+    );
+    let body: serde_json::Value =
+        serde_json::from_str(sent.split("\r\n\r\n").nth(1).unwrap()).unwrap();
     assert_eq!(body["model"], "tiny-test-model");
     assert_eq!(body["max_completion_tokens"], 50);
     assert!(body.get("max_tokens").is_none());
     assert_eq!(body["messages"][0]["role"], "system");
     assert_eq!(body["messages"][1]["content"], "Say hi");
     assert_eq!(body["stream"], false);
-    assert!(model.describe().starts_with("openai (tiny-test-model at http://127.0.0.1:"));
+    assert!(model
+        .describe()
+        .starts_with("openai (tiny-test-model at http://127.0.0.1:"));
 }
 
 #[tokio::test]
 async fn without_a_key_in_the_environment_no_authorization_header_is_sent() {
     let mut server = fake_server(Reply::With("200 OK", OK_BODY)).await;
     let settings = settings(&server.url, "ASTRA_TEST_KEY_THAT_IS_NEVER_SET");
-    let model = chat_model(&settings, "/nonexistent".as_ref()).await.unwrap().unwrap();
+    let model = chat_model(&settings, "/nonexistent".as_ref())
+        .await
+        .unwrap()
+        .unwrap();
 
     model.complete(request()).await.unwrap();
 
@@ -137,11 +161,16 @@ async fn an_error_status_is_a_backend_error_with_the_status_and_an_excerpt_but_n
     let body = r#"{"error":{"message":"Rate limit reached for requests","type":"requests"}}"#;
     let server = fake_server(Reply::With("429 Too Many Requests", body)).await;
     let settings = settings(&server.url, "ASTRA_TEST_KEY_FOR_429");
-    let model = chat_model(&settings, "/nonexistent".as_ref()).await.unwrap().unwrap();
+    let model = chat_model(&settings, "/nonexistent".as_ref())
+        .await
+        .unwrap()
+        .unwrap();
 
     let err = model.complete(request()).await.unwrap_err();
 
-    let ModelError::Backend(message) = &err else { panic!("expected Backend, got {err:?}") };
+    let ModelError::Backend(message) = &err else {
+        panic!("expected Backend, got {err:?}")
+    };
     assert!(message.contains("429"), "{message}");
     assert!(message.contains("Rate limit reached"), "{message}");
     assert!(!format!("{err:?}").contains("sk-secret-429"));
@@ -152,14 +181,20 @@ async fn a_hanging_endpoint_times_out_after_timeout_ms() {
     let server = fake_server(Reply::Hang).await;
     let mut settings = settings(&server.url, "ASTRA_TEST_KEY_THAT_IS_NEVER_SET");
     settings.timeout_ms = 300;
-    let model = chat_model(&settings, "/nonexistent".as_ref()).await.unwrap().unwrap();
+    let model = chat_model(&settings, "/nonexistent".as_ref())
+        .await
+        .unwrap()
+        .unwrap();
 
     let started = Instant::now();
     let err = model.complete(request()).await.unwrap_err();
 
     assert!(matches!(err, ModelError::Timeout), "{err:?}");
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_millis(280) && waited < Duration::from_secs(3), "{waited:?}");
+    assert!(
+        waited >= Duration::from_millis(280) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
 }
 
 #[tokio::test]
@@ -172,8 +207,13 @@ async fn garbage_instead_of_json_is_a_backend_error() {
 
     let err = model.complete(request()).await.unwrap_err();
 
-    let ModelError::Backend(message) = &err else { panic!("expected Backend, got {err:?}") };
-    assert!(message.contains("not JSON") && message.contains("upstream proxy"), "{message}");
+    let ModelError::Backend(message) = &err else {
+        panic!("expected Backend, got {err:?}")
+    };
+    assert!(
+        message.contains("not JSON") && message.contains("upstream proxy"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -186,7 +226,9 @@ async fn json_without_a_message_is_a_backend_error() {
 
     let err = model.complete(request()).await.unwrap_err();
 
-    let ModelError::Backend(message) = &err else { panic!("expected Backend, got {err:?}") };
+    let ModelError::Backend(message) = &err else {
+        panic!("expected Backend, got {err:?}")
+    };
     assert!(message.contains("choices[0].message.content"), "{message}");
 }
 
@@ -207,7 +249,13 @@ async fn a_closed_port_is_unavailable() {
 
 #[tokio::test]
 async fn openai_without_a_url_is_refused_at_start_up() {
-    let settings = LlmSettings { backend: LlmBackendKind::Openai, ..LlmSettings::default() };
-    let err = chat_model(&settings, "/nonexistent".as_ref()).await.err().unwrap();
+    let settings = LlmSettings {
+        backend: LlmBackendKind::Openai,
+        ..LlmSettings::default()
+    };
+    let err = chat_model(&settings, "/nonexistent".as_ref())
+        .await
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("needs `url`"), "{err}");
 }

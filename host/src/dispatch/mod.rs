@@ -119,7 +119,9 @@ impl Dispatcher {
         metrics: Metrics,
     ) -> (Self, mpsc::UnboundedReceiver<Outcome>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let reserved = config.reserved_critical.min(config.max_concurrent.saturating_sub(1));
+        let reserved = config
+            .reserved_critical
+            .min(config.max_concurrent.saturating_sub(1));
         let general = config.max_concurrent.max(1) - reserved;
         let inner = Inner {
             runtime,

@@ -58,7 +58,8 @@ impl PriorityQueues {
             if len < self.capacity {
                 q[priority.index()].push_back(job);
                 Pushed::Queued
-            } else if let Some(lowest) = (priority.index() + 1..4).rev().find(|&i| !q[i].is_empty()) {
+            } else if let Some(lowest) = (priority.index() + 1..4).rev().find(|&i| !q[i].is_empty())
+            {
                 let shed = q[lowest].pop_back().expect("non-empty");
                 q[priority.index()].push_back(job);
                 Pushed::Displaced(shed)

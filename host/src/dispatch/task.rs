@@ -115,8 +115,10 @@ impl Dispatcher {
     ) -> (Vetted, Vec<String>) {
         let mut vetted = Vetted::default();
         let mut errors = Vec::new();
-        let moderation: Vec<&CogAction> =
-            accepted.iter().filter(|a| a.action.is_moderation()).collect();
+        let moderation: Vec<&CogAction> = accepted
+            .iter()
+            .filter(|a| a.action.is_moderation())
+            .collect();
         if moderation.is_empty() {
             return (vetted, errors);
         }

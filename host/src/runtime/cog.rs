@@ -19,6 +19,9 @@ use wasmtime_wasi::WasiCtxBuilder;
 /// A running cog yields to the async runtime at least this often (in epoch ticks).
 const YIELD_TICKS: u64 = 10;
 
+/// Least CPU budget of the first call into a new instance.
+const FIRST_CALL_GRACE: Duration = Duration::from_millis(250);
+
 /// Why a call into a cog did not produce a result.
 #[derive(Debug, Clone, Error, PartialEq)]
 pub enum CallError {
@@ -202,7 +205,11 @@ impl LoadedCog {
                 reason: format!("could not create an instance: {e}"),
             }
         })?;
-        Ok(Ready { store, bindings })
+        Ok(Ready {
+            store,
+            bindings,
+            fresh: true,
+        })
     }
 
     /// Call one export for a message or command in `guild`.
@@ -224,10 +231,16 @@ impl LoadedCog {
             Some(ready) => ready,
             None => self.fresh().await?,
         };
-        let budget = match export {
+        let mut budget = match export {
             Export::Triage(_) => self.limits.triage,
             _ => self.limits.handle,
         };
+        if ready.fresh {
+            // The first call into a new instance also runs the cog's lazy set-up (a
+            // word list to index, tables to build): allow it a little more.
+            budget = budget.max(FIRST_CALL_GRACE.min(self.limits.handle));
+            ready.fresh = false;
+        }
         {
             let state = ready.store.data_mut();
             state.guild.clear();
@@ -242,7 +255,9 @@ impl LoadedCog {
             .store
             .set_epoch_deadline((budget.as_millis() as u64).clamp(1, YIELD_TICKS));
 
-        let Ready { store, bindings } = &mut ready;
+        let Ready {
+            store, bindings, ..
+        } = &mut ready;
         let outcome = run_export(bindings, store, export).await;
         match outcome {
             Ok(Ok(returned)) => {
@@ -301,7 +316,11 @@ fn trap_summary(e: &wasmtime::Error) -> String {
     if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
         return trap.to_string();
     }
-    e.to_string().lines().next().unwrap_or("unknown error").to_string()
+    e.to_string()
+        .lines()
+        .next()
+        .unwrap_or("unknown error")
+        .to_string()
 }
 
 type ExportResult = wasmtime::Result<Result<Returned, wit::HandlerError>>;
@@ -312,7 +331,9 @@ async fn run_export(
     export: Export<'_>,
 ) -> ExportResult {
     Ok(match export {
-        Export::Triage(msg) => Ok(Returned::Triage(bindings.call_triage(&mut *store, msg).await?)),
+        Export::Triage(msg) => Ok(Returned::Triage(
+            bindings.call_triage(&mut *store, msg).await?,
+        )),
         Export::Handle(msg) => bindings
             .call_handle_message(&mut *store, msg)
             .await?

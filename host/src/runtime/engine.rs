@@ -75,7 +75,10 @@ impl CogEngine {
 
         if let Some(dir) = &cache_dir {
             if let Err(e) = std::fs::create_dir_all(dir) {
-                tracing::warn!("component cache {} unusable ({e}); compiling every start", dir.display());
+                tracing::warn!(
+                    "component cache {} unusable ({e}); compiling every start",
+                    dir.display()
+                );
             }
         }
         Ok(CogEngine {
@@ -123,7 +126,9 @@ impl CogEngine {
     fn cache_path(&self, bytes: &[u8]) -> Option<PathBuf> {
         let dir = self.cache_dir.as_ref()?;
         let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
-        self.engine.precompile_compatibility_hash().hash(&mut engine_hash);
+        self.engine
+            .precompile_compatibility_hash()
+            .hash(&mut engine_hash);
         let digest = Sha256::digest(bytes);
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         Some(dir.join(format!("{hex}-{:016x}.cwasm", engine_hash.finish())))

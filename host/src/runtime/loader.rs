@@ -56,7 +56,9 @@ pub fn check_wit_version(component: &Component, engine: &wasmtime::Engine) -> Re
             continue;
         };
         let Some((iface, version)) = rest.split_once('@') else {
-            bail!("it imports `{name}` without a version; this host offers astra:bot@{WIT_VERSION}");
+            bail!(
+                "it imports `{name}` without a version; this host offers astra:bot@{WIT_VERSION}"
+            );
         };
         let wanted = semver_parts(version)
             .ok_or_else(|| anyhow!("it imports `{name}` with an unreadable version"))?;
@@ -97,7 +99,9 @@ pub async fn load(
         origin: origin.to_string(),
         reason,
     };
-    let component = engine.component(bytes, origin).map_err(|e| refuse(format!("{e:#}")))?;
+    let component = engine
+        .component(bytes, origin)
+        .map_err(|e| refuse(format!("{e:#}")))?;
     check_wit_version(&component, &engine.engine).map_err(|e| refuse(format!("{e:#}")))?;
     let instance_pre = linker.instantiate_pre(&component).map_err(|e| {
         refuse(format!(
@@ -193,9 +197,9 @@ fn validate_manifest(m: &wit::CogManifest) -> Result<(), String> {
             && c.name.split(' ').all(|part| {
                 !part.is_empty()
                     && part.len() <= 32
-                    && part
-                        .chars()
-                        .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-' || ch == '_')
+                    && part.chars().all(|ch| {
+                        ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-' || ch == '_'
+                    })
             });
         if !ok {
             return Err(format!(

@@ -40,7 +40,11 @@ struct Inner {
 }
 
 impl Runtime {
-    pub fn new(limits: &EngineLimits, cache_dir: Option<PathBuf>, services: Services) -> Result<Self> {
+    pub fn new(
+        limits: &EngineLimits,
+        cache_dir: Option<PathBuf>,
+        services: Services,
+    ) -> Result<Self> {
         let engine = CogEngine::new(limits, cache_dir)?;
         let linker = loader::make_linker(&engine.engine)?;
         Ok(Runtime {

@@ -14,6 +14,8 @@ use wasmtime::Store;
 pub struct Ready {
     pub store: Store<CogState>,
     pub bindings: CogBindings,
+    /// no call has run in it yet (its first call pays for lazy initialisation)
+    pub fresh: bool,
 }
 
 pub struct InstancePool {

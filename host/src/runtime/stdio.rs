@@ -62,7 +62,9 @@ impl AsyncWrite for CogOutput {
                         last.push('\n');
                         if last.len() > 2048 {
                             let cut = last.len() - 1024;
-                            let cut = (cut..last.len()).find(|&i| last.is_char_boundary(i)).unwrap_or(0);
+                            let cut = (cut..last.len())
+                                .find(|&i| last.is_char_boundary(i))
+                                .unwrap_or(0);
                             last.drain(..cut);
                         }
                     }

@@ -31,8 +31,9 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self> {
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create the directory for {}", path.display()))?;
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!("cannot create the directory for {}", path.display())
+                })?;
             }
         }
         let conn = Connection::open(path)
@@ -58,7 +59,10 @@ impl SqliteStore {
         })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let conn = self
             .conn
             .lock()
@@ -70,9 +74,11 @@ impl SqliteStore {
 impl Store for SqliteStore {
     fn get(&self, s: Scope<'_>, key: &str) -> Result<Option<String>, StoreError> {
         self.with(|c| {
-            Ok(c.prepare_cached("SELECT value FROM kv WHERE cog=?1 AND guild=?2 AND key=?3")?
-                .query_row(params![s.cog, s.guild, key], |r| r.get(0))
-                .optional()?)
+            Ok(
+                c.prepare_cached("SELECT value FROM kv WHERE cog=?1 AND guild=?2 AND key=?3")?
+                    .query_row(params![s.cog, s.guild, key], |r| r.get(0))
+                    .optional()?,
+            )
         })
     }
 
@@ -104,7 +110,10 @@ impl Store for SqliteStore {
                 .optional()?;
             let base = match current {
                 None => 0,
-                Some(text) => text.trim().parse::<i64>().map_err(|_| StoreError::NotAnInteger)?,
+                Some(text) => text
+                    .trim()
+                    .parse::<i64>()
+                    .map_err(|_| StoreError::NotAnInteger)?,
             };
             let next = base.saturating_add(delta);
             c.prepare_cached(
@@ -140,8 +149,11 @@ impl Store for SqliteStore {
 
     fn count_keys(&self, s: Scope<'_>) -> Result<u64, StoreError> {
         self.with(|c| {
-            Ok(c.prepare_cached("SELECT COUNT(*) FROM kv WHERE cog=?1 AND guild=?2")?
-                .query_row(params![s.cog, s.guild], |r| r.get::<_, i64>(0))? as u64)
+            Ok(
+                c.prepare_cached("SELECT COUNT(*) FROM kv WHERE cog=?1 AND guild=?2")?
+                    .query_row(params![s.cog, s.guild], |r| r.get::<_, i64>(0))?
+                    as u64,
+            )
         })
     }
 }

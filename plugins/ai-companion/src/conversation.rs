@@ -73,6 +73,22 @@ pub fn respond(settings: &Settings, req: Request<'_>) -> Outcome {
     }
 }
 
+/// Remember a line of ordinary chat (no reply): it becomes context for the next
+/// time the bot is asked something in this channel.
+pub fn observe(settings: &Settings, channel_id: &str, author: &str, text: &str) {
+    if settings.memory_turns == 0 {
+        return;
+    }
+    let now = clock::now_ms();
+    let turns = load_memory(settings, channel_id, now);
+    let turn = memory::Turn {
+        user: format!("{author}: {text}"),
+        bot: String::new(),
+        at_ms: now,
+    };
+    save_memory(settings, channel_id, turns, turn);
+}
+
 /// Result of counting a reply against the member's hourly budget.
 enum Charge {
     /// Counted under this kv key (decrement it to refund).

@@ -63,10 +63,25 @@ impl Cog for Companion {
             &settings::bot_name(),
             settings::answer_open_questions(),
         )
+        // Ordinary chat between members is NORMAL work for the companion: it listens,
+        // so that when it is asked later it knows what the channel was talking about.
+        .or_else(|| (!msg.content.trim().is_empty()).then_some(Priority::Normal))
     }
 
     fn handle_message(msg: Message) -> Result<Vec<Action>, HandlerError> {
         let settings = settings::Settings::load();
+        let wants_reply = msg.mentions_bot
+            || addressing::triage(
+                &msg.content,
+                false,
+                &settings.bot_name,
+                settings::answer_open_questions(),
+            )
+            .is_some();
+        if !wants_reply {
+            conversation::observe(&settings, &msg.channel_id, &msg.author.name, &msg.content);
+            return Ok(Vec::new());
+        }
         let text = addressing::strip_address(&msg.content, &settings.bot_name);
         let outcome = conversation::respond(
             &settings,

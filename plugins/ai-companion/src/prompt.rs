@@ -45,7 +45,10 @@ pub fn build(system: &str, turns: &[Turn], user_text: &str, max_chars: usize) ->
     let mut messages = vec![llm::system(system)];
     for turn in &turns[turns.len() - kept..] {
         messages.push(llm::user(turn.user.clone()));
-        messages.push(llm::assistant(turn.bot.clone()));
+        if !turn.bot.is_empty() {
+            // an empty answer is chat the bot only listened to
+            messages.push(llm::assistant(turn.bot.clone()));
+        }
     }
     messages.push(llm::user(user_text));
     messages

@@ -6,7 +6,7 @@
 //! (`spam`, `tracker`); `lib.rs` combines the three.
 
 use crate::normalize::Normalized;
-use crate::rules::Verdict;
+use crate::rules::{Rule, Verdict};
 use crate::settings::Settings;
 use crate::{emergency, links, profanity};
 
@@ -32,6 +32,27 @@ pub fn detect_all(norm: &Normalized, settings: &Settings) -> Vec<Verdict> {
     let mut found = emergency::check(norm);
     found.extend(links::check(norm, settings));
     found.extend(profanity::check(norm, settings));
+    found.sort_by_key(|v| v.rule);
+    found
+}
+
+/// [`classify_normalized`] within a triage deadline. Exact once this instance has
+/// built the bad-language dictionary; before that (the dictionary takes longer to build
+/// than a triage may run) bad language is only screened for, and a hit is a
+/// `profanity` verdict that `handle_message` confirms or drops with the dictionary.
+pub fn classify_for_triage(norm: &Normalized, settings: &Settings) -> Vec<Verdict> {
+    if profanity::dictionary_ready() {
+        return classify_normalized(norm, settings);
+    }
+    let mut found = emergency::check(norm);
+    found.extend(links::check(norm, settings));
+    if profanity::screen(norm, settings) {
+        found.push(Verdict::new(
+            Rule::Profanity,
+            "possible bad language (quick screen)",
+        ));
+    }
+    found.retain(|v| settings.is_enabled(v.rule));
     found.sort_by_key(|v| v.rule);
     found
 }
@@ -74,6 +95,18 @@ mod tests {
         assert_eq!(rule("I'm going to fucking kill you"), Some(Rule::Violence));
         let all = classify_all("I'm going to fucking kill you", &Settings::default());
         assert!(all.iter().any(|v| v.rule == Rule::Profanity));
+    }
+
+    #[test]
+    fn triage_finds_every_violation_classify_finds() {
+        let s = Settings::default();
+        let corpus = [crate::corpus::ABUSIVE, crate::corpus::EMERGENCY];
+        for line in corpus.into_iter().flat_map(crate::corpus::lines) {
+            let norm = Normalized::new(line);
+            if !classify_normalized(&norm, &s).is_empty() {
+                assert!(!classify_for_triage(&norm, &s).is_empty(), "{line}");
+            }
+        }
     }
 
     #[test]

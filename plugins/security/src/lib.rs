@@ -16,9 +16,11 @@
 //! - `respond`: a verdict → actions (delete, warn, mod log; care + alert);
 //! - `command`: `/automod test`.
 //!
-//! `triage` runs the same checks as `handle_message` (they take microseconds once
-//! rustrict's dictionary is built, on the first message an instance sees) and answers
-//! `Critical` for anything that will be acted on, `None` otherwise.
+//! `triage` runs the same checks as `handle_message` and answers `Critical` for
+//! anything that will be acted on, `None` otherwise. They take microseconds, except
+//! that rustrict builds its dictionary on first use (~25 ms in wasm, more than a
+//! triage deadline): until an instance has built it in a handler call, its triage
+//! screens bad language with a list of stems instead (a superset; the handler decides).
 
 pub mod classify;
 pub mod corpus;
@@ -77,7 +79,7 @@ impl Cog for Security {
             return None;
         }
         let settings = Settings::load();
-        evaluate(msg, &settings).map(|_| Priority::Critical)
+        evaluate(msg, &settings, Depth::Triage).map(|_| Priority::Critical)
     }
 
     fn handle_message(msg: Message) -> Result<Vec<Action>, HandlerError> {
@@ -85,7 +87,7 @@ impl Cog for Security {
             return Ok(Vec::new());
         }
         let settings = Settings::load();
-        let Some((verdict, tracker)) = evaluate(&msg, &settings) else {
+        let Some((verdict, tracker)) = evaluate(&msg, &settings, Depth::Full) else {
             return Ok(Vec::new());
         };
         let warn = match (verdict.rule, tracker) {
@@ -108,12 +110,26 @@ impl Cog for Security {
     }
 }
 
+/// How closely `evaluate` reads bad language: within a triage deadline, or fully.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Depth {
+    Triage,
+    Full,
+}
+
 /// The verdict that applies to `msg`, if any, and the author's spam tracker when it
 /// was opened. Records the message in the author's history as a side effect.
-fn evaluate(msg: &Message, settings: &Settings) -> Option<(Verdict, Option<Tracker>)> {
+fn evaluate(
+    msg: &Message,
+    settings: &Settings,
+    depth: Depth,
+) -> Option<(Verdict, Option<Tracker>)> {
     let norm = Normalized::new(&msg.content);
     let exempt = settings.is_exempt(&msg.author.roles);
-    let mut found = classify::classify_normalized(&norm, settings);
+    let mut found = match depth {
+        Depth::Triage => classify::classify_for_triage(&norm, settings),
+        Depth::Full => classify::classify_normalized(&norm, settings),
+    };
     let mut tracker = None;
     if !exempt {
         found.extend(spam::check_mentions(msg, settings));

@@ -107,9 +107,19 @@ fn excerpt(content: &str) -> String {
 
 /// Text we put outside code spans: mentions and markdown made inert.
 fn defang(text: &str) -> String {
-    text.replace('@', "@\u{200B}")
-        .replace('`', "ˋ")
-        .replace(['*', '_', '~', '|'], "")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '@' => out.push_str("@\u{200B}"),
+            '`' => out.push('ˋ'),
+            '*' | '_' | '~' | '|' | '>' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -4,6 +4,9 @@ use super::CogState;
 use crate::runtime::bindings::astra::bot::config::Host;
 use crate::runtime::bindings::types::Capability;
 
+/// Settings the host supplies to every cog (see `app::HostPolicy`).
+pub const HOST_KEYS: [&str; 2] = ["bot-name", "commands"];
+
 impl Host for CogState {
     fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
         if !self.grants.has(Capability::Config) {
@@ -18,6 +21,11 @@ impl Host for CogState {
             return Ok(Vec::new());
         }
         let settings = self.services.settings.settings(&self.cog, &self.guild);
-        Ok(settings.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        // Host-provided keys are readable with `get` but are not the admin's settings.
+        Ok(settings
+            .iter()
+            .filter(|(k, _)| !HOST_KEYS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
     }
 }

@@ -9,7 +9,10 @@ use std::time::Instant;
 const MAX_TEXTS: usize = 256;
 
 impl Host for CogState {
-    async fn embed(&mut self, texts: Vec<String>) -> wasmtime::Result<Result<Vec<Vec<f32>>, EmbedError>> {
+    async fn embed(
+        &mut self,
+        texts: Vec<String>,
+    ) -> wasmtime::Result<Result<Vec<Vec<f32>>, EmbedError>> {
         if !self.grants.has(Capability::Embed) {
             return Ok(Err(EmbedError::Denied));
         }

@@ -48,7 +48,11 @@ impl Host for CogState {
         if let Err(e) = self.kv_admit(&key) {
             return Ok(Err(e));
         }
-        Ok(self.services.store.get(self.scope(), &key).map_err(store_error))
+        Ok(self
+            .services
+            .store
+            .get(self.scope(), &key)
+            .map_err(store_error))
     }
 
     fn set(&mut self, key: String, value: String) -> wasmtime::Result<Result<(), KvError>> {
@@ -69,7 +73,11 @@ impl Host for CogState {
         if let Err(e) = self.kv_admit(&key) {
             return Ok(Err(e));
         }
-        Ok(self.services.store.delete(self.scope(), &key).map_err(store_error))
+        Ok(self
+            .services
+            .store
+            .delete(self.scope(), &key)
+            .map_err(store_error))
     }
 
     fn increment(&mut self, key: String, delta: i64) -> wasmtime::Result<Result<i64, KvError>> {

@@ -8,7 +8,10 @@ use crate::runtime::bindings::types::Capability;
 use std::time::Instant;
 
 impl Host for CogState {
-    async fn complete(&mut self, request: ChatRequest) -> wasmtime::Result<Result<String, LlmError>> {
+    async fn complete(
+        &mut self,
+        request: ChatRequest,
+    ) -> wasmtime::Result<Result<String, LlmError>> {
         if !self.grants.has(Capability::Llm) {
             return Ok(Err(LlmError::Denied));
         }

@@ -26,22 +26,24 @@ pub fn check(norm: &Normalized) -> Vec<Verdict> {
     let words = norm.squeezed();
     let joking = norm.folded.contains(['😂', '🤣', '😆', '😜']);
     let mut found = Vec::new();
-    if let Some(phrase) = self_harm(&words) {
-        found.push(Verdict::new(Rule::SelfHarm, format!("\"{phrase}\"")));
+    let quote = |(start, end): (usize, usize)| format!("\"{}\"", norm.words[start..end].join(" "));
+    if let Some(span) = self_harm(&words) {
+        found.push(Verdict::new(Rule::SelfHarm, quote(span)));
     }
-    if let Some(phrase) = violence(&words, joking) {
-        found.push(Verdict::new(Rule::Violence, format!("\"{phrase}\"")));
+    if let Some(span) = violence(&words, joking) {
+        found.push(Verdict::new(Rule::Violence, quote(span)));
     }
     found
 }
 
-fn self_harm(words: &[String]) -> Option<String> {
+/// The span of words that reads as self-harm talk.
+fn self_harm(words: &[String]) -> Option<(usize, usize)> {
     for i in 0..words.len() {
         // "kill myself", "hang myself" ...
         if let Some(v) = any_at(words, i, SELF_FATAL) {
             if let Some(r) = any_at(words, i + v, REFLEXIVE) {
                 if !negated(words, i) && !idiom_after(words, i + v + r, SELF_IDIOMS) {
-                    return Some(phrase(words, i, i + v + r));
+                    return Some((i, i + v + r));
                 }
             }
         }
@@ -51,7 +53,7 @@ fn self_harm(words: &[String]) -> Option<String> {
                 let intent =
                     (i.saturating_sub(4)..i).any(|j| any_at(words, j, SELF_INTENT).is_some());
                 if intent && !negated(words, i) && !idiom_after(words, i + v + r, SELF_IDIOMS) {
-                    return Some(phrase(words, i, i + v + r));
+                    return Some((i, i + v + r));
                 }
             }
         }
@@ -60,21 +62,22 @@ fn self_harm(words: &[String]) -> Option<String> {
             let is_kms = words[i] == "kms";
             let distance_unit = is_kms && numeric_before;
             if !distance_unit && !negated(words, i) {
-                return Some(phrase(words, i, i + n));
+                return Some((i, i + n));
             }
         }
         if let Some(n) = any_at(words, i, SELF_FIRST_PERSON) {
             let first_person =
                 (i.saturating_sub(4)..i).any(|j| any_at(words, j, FIRST_PERSON).is_some());
             if first_person && !negated(words, i) && !idiom_after(words, i + n, SELF_IDIOMS) {
-                return Some(phrase(words, i, i + n));
+                return Some((i, i + n));
             }
         }
     }
     None
 }
 
-fn violence(words: &[String], joking: bool) -> Option<String> {
+/// The span of words that reads as a threat.
+fn violence(words: &[String], joking: bool) -> Option<(usize, usize)> {
     let banter = joking
         || words.iter().any(|w| BANTER.iter().any(|b| same(w, b)))
         || (0..words.len()).any(|i| any_at(words, i, VIOLENT_IDIOMS).is_some());
@@ -83,7 +86,7 @@ fn violence(words: &[String], joking: bool) -> Option<String> {
     }
     for i in 0..words.len() {
         if let Some(n) = any_at(words, i, THREATS) {
-            return Some(phrase(words, i, i + n));
+            return Some((i, i + n));
         }
         let Some(intent) = any_at(words, i, INTENT) else {
             continue;
@@ -126,7 +129,7 @@ fn violence(words: &[String], joking: bool) -> Option<String> {
                 if idiom_after(words, end, THREAT_IDIOMS) {
                     continue;
                 }
-                return Some(phrase(words, i, end));
+                return Some((i, end));
             }
         }
     }
@@ -196,10 +199,6 @@ fn same(word: &str, pattern: &str) -> bool {
             _ => return false,
         }
     }
-}
-
-fn phrase(words: &[String], start: usize, end: usize) -> String {
-    words[start..end.min(words.len())].join(" ")
 }
 
 #[cfg(test)]

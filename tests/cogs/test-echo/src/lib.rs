@@ -15,8 +15,12 @@ impl Cog for Echo {
                 Capability::Reply,
             ])
             .command(
-                astra_sdk::CommandBuilder::new("count", "how many messages a user sent")
-                    .option("user", OptionKind::User, true, "whose count"),
+                astra_sdk::CommandBuilder::new("count", "how many messages a user sent").option(
+                    "user",
+                    OptionKind::User,
+                    true,
+                    "whose count",
+                ),
             )
             .build()
     }
@@ -41,7 +45,10 @@ impl Cog for Echo {
             .map_err(|e| HandlerError::Permanent(e.to_string()))?;
         let greeting: String = config::get_or("greeting", "echo".to_string());
         log::debug(&format!("message {} from {}", n, msg.author.name));
-        Ok(vec![Action::Reply(format!("{greeting}: {} (#{n})", msg.content))])
+        Ok(vec![Action::Reply(format!(
+            "{greeting}: {} (#{n})",
+            msg.content
+        ))])
     }
 
     fn handle_command(cmd: CommandInvocation) -> Result<CommandReply, HandlerError> {

@@ -17,13 +17,19 @@ impl Cog for Flaky {
         let attempt = kv::increment(&format!("attempts:{}", msg.id), 1)
             .map_err(|e| HandlerError::Permanent(e.to_string()))?;
         if msg.content.contains("permanent") {
-            return Err(HandlerError::Permanent(format!("attempt {attempt}: refused")));
+            return Err(HandlerError::Permanent(format!(
+                "attempt {attempt}: refused"
+            )));
         }
         let fail_times: i64 = config::get_or("fail-times", 2);
         if attempt <= fail_times {
-            return Err(HandlerError::Transient(format!("attempt {attempt}: try again")));
+            return Err(HandlerError::Transient(format!(
+                "attempt {attempt}: try again"
+            )));
         }
-        Ok(vec![Action::Reply(format!("succeeded on attempt {attempt}"))])
+        Ok(vec![Action::Reply(format!(
+            "succeeded on attempt {attempt}"
+        ))])
     }
 }
 

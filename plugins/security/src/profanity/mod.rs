@@ -11,74 +11,26 @@
 //! - a threshold per `profanity-level`: by default mild words ("hell", "damn") pass and
 //!   moderate ones ("bitch") do not.
 
+mod lists;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rustrict::{Censor, Type};
 
 use crate::normalize::{squeeze, Normalized};
 use crate::rules::{Rule, Verdict};
 use crate::settings::{ProfanityLevel, Settings};
 
-/// Innocent words and names that rustrict's dictionary flags, as sequences of folded
-/// words. Measured on rustrict 0.7.39; see `corpus/clean.txt`.
-const SAFE_PHRASES: &[&[&str]] = &[
-    &["shiitake"],
-    &["shitake"],
-    &["hancock"],
-    &["fukushima"],
-    &["sextant"],
-    &["sextants"],
-    &["niger"],
-    &["matsushita"],
-    &["garden", "hoe"],
-    &["garden", "hoes"],
-    &["hoe", "the", "soil"],
-    &["hoe", "the", "garden"],
-    &["hoe", "the", "weeds"],
-    &["hoe", "the", "rows"],
-    &["hoe", "the", "beds"],
-    &["dick", "van", "dyke"],
-    &["moby", "dick"],
-    &["philip", "k", "dick"],
-    &["dick", "grayson"],
-    &["spotted", "dick"],
-    &["dick", "cheney"],
-    &["cockburn"],
-    &["cumbria"],
-    &["cum", "laude"],
-    &["penistone"],
-    &["scunthorpe"],
-    &["pushit"],
-    &["kuntz"],
-    &["hoes", "and", "rakes"],
-    &["shittake"],
-    &["hitchcock"],
-    &["dickinson"],
-    &["cocker"],
-    &["cocky"],
-    &["bitcoin"],
-    &["bitcoins"],
-    &["wankie"],
-    &["dickson"],
-    &["dickerson"],
-    &["dickey"],
-    &["shitterton"],
-    &["homo", "sapiens"],
-    &["homo", "erectus"],
-    &["homo", "habilis"],
-    &["spic", "and", "span"],
-];
+use lists::{BUILTIN_WORDS, MILD_STEMS, SAFE_PHRASES, STEMS};
 
-/// Terms rustrict rates below the default threshold (as "moderately sexual" or as a
-/// low-confidence slur) that no chat server wants aimed at its members. Matched like
-/// `extra-words`, after the safe phrases are taken out.
-const BUILTIN_WORDS: &[&str] = &[
-    "tits",
-    "titties",
-    "jerk off",
-    "jack off",
-    "jerking off",
-    "spic",
-    "spics",
-];
+/// Set once this instance has built rustrict's dictionary (tens of milliseconds in
+/// wasm, more than a triage deadline): from then on `triage` can afford [`check`].
+static DICTIONARY_READY: AtomicBool = AtomicBool::new(false);
+
+/// Has this instance built the dictionary yet?
+pub fn dictionary_ready() -> bool {
+    DICTIONARY_READY.load(Ordering::Relaxed)
+}
 
 /// A rustrict analysis counts as profanity at this level.
 fn threshold(level: ProfanityLevel) -> Type {
@@ -125,6 +77,7 @@ pub fn check(norm: &Normalized, settings: &Settings) -> Option<Verdict> {
         let (censored, analysis) = Censor::from_str(text)
             .with_censor_threshold(threshold)
             .censor_and_analyze();
+        DICTIONARY_READY.store(true, Ordering::Relaxed);
         analysis.is(threshold).then(|| {
             let hits: Vec<&str> = censored
                 .split_whitespace()
@@ -141,6 +94,24 @@ pub fn check(norm: &Normalized, settings: &Settings) -> Option<Verdict> {
     })
 }
 
+/// The quick screen for a cold instance: could this be bad language? A superset of
+/// [`check`] for the common words (any stem anywhere in the letters of the message,
+/// spaces removed), plus the exact extra and built-in words. Microseconds, no
+/// dictionary.
+pub fn screen(norm: &Normalized, settings: &Settings) -> bool {
+    let words = without_safe_phrases(norm.words.clone(), &settings.allow_words);
+    let squeezed: Vec<String> = words.iter().map(|w| squeeze(w)).collect();
+    if extra_word(&squeezed, settings.extra_words.iter().map(String::as_str)).is_some()
+        || extra_word(&squeezed, BUILTIN_WORDS.iter().copied()).is_some()
+    {
+        return true;
+    }
+    let letters: String = squeeze(&squeezed.concat());
+    let strict = settings.profanity_level == ProfanityLevel::Strict;
+    STEMS.iter().any(|stem| letters.contains(stem))
+        || (strict && MILD_STEMS.iter().any(|stem| letters.contains(stem)))
+}
+
 /// The gravest category in an analysis, in words for the warning reason.
 fn describe(analysis: Type) -> &'static str {
     if analysis.is(Type::OFFENSIVE & Type::SEVERE) {
@@ -151,6 +122,8 @@ fn describe(analysis: Type) -> &'static str {
         "sexual language"
     } else if analysis.is(Type::OFFENSIVE) {
         "offensive language"
+    } else if analysis.is(Type::PROFANE & Type::MODERATE_OR_HIGHER) {
+        "bad language"
     } else if analysis.is(Type::SEXUAL & Type::MODERATE_OR_HIGHER) {
         "sexual language"
     } else {
@@ -328,6 +301,27 @@ mod tests {
             assert_eq!(v.map(|v| v.rule), Some(Rule::Profanity), "{text}");
         }
         assert!(check(&Normalized::new("pine and apple"), &s).is_none());
+    }
+
+    #[test]
+    fn the_quick_screen_catches_what_the_dictionary_catches() {
+        let s = Settings::default();
+        let corpus = [
+            crate::corpus::ABUSIVE,
+            crate::corpus::CLEAN,
+            crate::corpus::EMERGENCY,
+        ];
+        let mut screened_clean = 0;
+        for line in corpus.into_iter().flat_map(crate::corpus::lines) {
+            let norm = Normalized::new(line);
+            if check(&norm, &s).is_some() {
+                assert!(screen(&norm, &s), "screen misses {line}");
+            }
+        }
+        for line in crate::corpus::lines(crate::corpus::CLEAN) {
+            screened_clean += usize::from(screen(&Normalized::new(line), &s));
+        }
+        println!("the screen lets {screened_clean} clean lines through to a closer look");
     }
 
     #[test]
