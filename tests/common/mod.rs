@@ -21,8 +21,9 @@ pub fn cog_path(name: &str) -> PathBuf {
 
 /// A config from TOML text (with the bundled cogs off unless the text turns them on).
 pub fn config(dir: &Path, toml: &str) -> Config {
+    let bundled = if toml.contains("bundled_cogs") { "" } else { "bundled_cogs = false\n" };
     let text = format!(
-        "bundled_cogs = false\nplugin_dir = \"{}\"\ncache_dir = \"{}\"\n{toml}",
+        "{bundled}plugin_dir = \"{}\"\ncache_dir = \"{}\"\n{toml}",
         dir.join("no-plugins").display(),
         dir.join("cache").display()
     );
@@ -35,6 +36,30 @@ pub struct Host {
     stop: Option<oneshot::Sender<()>>,
     scheduler: Option<JoinHandle<()>>,
     pub dir: PathBuf,
+}
+
+/// A slash command from `user` holding `permissions`, in the local guild.
+pub fn command(
+    name: &str,
+    user: &str,
+    permissions: &[astra::event::Permission],
+    options: &[(&str, astra::event::OptionValue)],
+) -> astra::event::Command {
+    astra::event::Command {
+        id: format!("cmd{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
+        name: name.into(),
+        options: options.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+        guild_id: local::LOCAL_GUILD.into(),
+        channel_id: local::LOCAL_CHANNEL.into(),
+        invoker: astra::event::User {
+            id: user.into(),
+            name: user.into(),
+            roles: vec![],
+            is_bot: false,
+        },
+        permissions: permissions.to_vec(),
+        timestamp_ms: astra::event::now_ms(),
+    }
 }
 
 /// Build a host with the given test cogs over `dir/astra.db` (scheduler not started).

@@ -270,8 +270,15 @@ fn push_chunk(chunk: &str, words: &mut Vec<String>) {
         }
         start += 1;
     }
+    // Trim trailing punctuation, keeping a `$`/`@` that ends a word (`ky$`, `n!gg@`).
     let mut end = chars.len();
     while end > start && !chars[end - 1].is_alphanumeric() {
+        let trailing_leet = matches!(chars[end - 1], '@' | '$')
+            && end - 1 > start
+            && chars[end - 2].is_alphabetic();
+        if trailing_leet {
+            break;
+        }
         end -= 1;
     }
     let core = &chars[start..end];
@@ -419,6 +426,8 @@ mod tests {
         assert_eq!(display("sh1t"), "shit");
         assert_eq!(display("@ss"), "ass");
         assert_eq!(display("$hit!"), "shit");
+        assert_eq!(display("ky$"), "kys");
+        assert_eq!(display("it costs 5$"), "it costs 5");
         assert_eq!(display("sh!t"), "shit");
         assert_eq!(display("f.u.c.k"), "fuck");
         assert_eq!(display("f-u-c-k you"), "fuck you");

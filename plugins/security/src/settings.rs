@@ -248,7 +248,8 @@ impl Settings {
                 }
                 None => return Err("a list of rule names"),
             },
-            _ => warnings.push(format!("setting `{key}` is unknown; ignored")),
+            // The host adds settings of its own (`bot-name`, `commands`): not ours.
+            _ => {}
         }
         Ok(())
     }

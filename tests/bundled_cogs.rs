@@ -1,0 +1,206 @@
+//! The five bundled cogs (security, moderation, ai-companion, support, analytics) as
+//! compiled components in the real pipeline: the busy-chat scenario, the labelled
+//! security corpus, the escalation ladder, host-side permission checks, the support
+//! knowledge base and analytics.
+
+mod common;
+
+use astra::event::{Action, OptionValue, OutcomeKind, Permission, Priority};
+use common::*;
+
+const BUNDLED: &str = "bundled_cogs = true\n[llm]\nbackend = \"none\"\n[embed]\nbackend = \"none\"\n";
+
+fn kinds(o: &astra::event::Outcome) -> Vec<(String, &'static str)> {
+    o.actions.iter().map(|a| (a.cog.clone(), a.action.kind())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_busy_chat_scenario_gets_the_labelled_priorities_and_actions() {
+    let dir = tempdir();
+    let rows = astra::demo::play(config(dir.path(), BUNDLED)).await.unwrap();
+    assert_eq!(rows.len(), 10);
+    let by_user = |u: &str| rows.iter().find(|r| r.0 == u).unwrap().2.clone();
+    for user in ["User1", "User5", "User10"] {
+        let o = by_user(user);
+        assert_eq!(o.priority, Priority::Critical, "{user}");
+        let k = kinds(&o);
+        assert!(k.contains(&("security".into(), "delete-message")), "{user}: {k:?}");
+        assert!(k.contains(&("security".into(), "warn")), "{user}: {k:?}");
+    }
+    for user in ["User2", "User6"] {
+        let o = by_user(user);
+        assert_eq!(o.priority, Priority::High, "{user}");
+        assert!(kinds(&o).contains(&("ai-companion".into(), "reply")), "{user}: {:?}", o.actions);
+    }
+    for user in ["User4", "User8"] {
+        let o = by_user(user);
+        assert_eq!(o.priority, Priority::High, "{user}");
+        assert!(kinds(&o).contains(&("support".into(), "reply")), "{user}: {:?}", o.actions);
+    }
+    for user in ["User3", "User7", "User9"] {
+        let o = by_user(user);
+        assert_eq!(o.priority, Priority::Normal, "{user}");
+        assert!(o.actions.is_empty(), "{user}: {:?}", o.actions);
+    }
+    assert!(rows.iter().all(|r| r.2.outcome == OutcomeKind::Processed), "{rows:#?}");
+}
+
+fn corpus(name: &str) -> Vec<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../plugins/security/corpus/");
+    std::fs::read_to_string(format!("{path}{name}"))
+        .unwrap()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_compiled_security_cog_meets_the_recall_and_false_positive_floors_on_the_corpus() {
+    let dir = tempdir();
+    let mut h = host(dir.path(), &[], &format!("{BUNDLED}[limits]\nqueue_capacity = 5000\n")).await;
+    h.start();
+    let abusive = corpus("abusive.txt");
+    let clean = corpus("clean.txt");
+    // Every line from its own user in its own channel, so flood and duplicate rules
+    // (which look at a user's history) do not decide the result.
+    let mut ids = Vec::new();
+    for (i, text) in abusive.iter().chain(&clean).enumerate() {
+        let mut m = astra::gateway::local::message(&format!("member{i}"), text, "Astra");
+        m.channel_id = format!("c{i}");
+        ids.push(h.send(m).await);
+    }
+    let outcomes = h.outcomes(ids.len()).await;
+    let flagged = |id: &String| {
+        outcomes[id]
+            .actions
+            .iter()
+            .any(|a| a.cog == "security" && matches!(a.action, Action::Warn { .. }))
+    };
+    let caught = ids[..abusive.len()].iter().filter(|id| flagged(id)).count();
+    let false_pos: Vec<&String> = ids[abusive.len()..]
+        .iter()
+        .zip(&clean)
+        .filter(|(id, _)| flagged(id))
+        .map(|(_, text)| text)
+        .collect();
+    let recall = caught as f64 / abusive.len() as f64;
+    let fpr = false_pos.len() as f64 / clean.len() as f64;
+    let precision = caught as f64 / (caught + false_pos.len()).max(1) as f64;
+    println!(
+        "security corpus (compiled cog): {} abusive, {} clean; recall {recall:.3}, precision {precision:.3}, \
+         false-positive rate {fpr:.3}",
+        abusive.len(),
+        clean.len()
+    );
+    assert!(recall >= 0.95, "recall {recall:.3}");
+    assert!(fpr <= 0.01, "false positives: {false_pos:?}");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emergencies_are_critical_answered_with_care_and_never_punished() {
+    let dir = tempdir();
+    let mut h = host(dir.path(), &[], BUNDLED).await;
+    h.start();
+    h.say("sam", "I want to kill myself").await;
+    let o = h.one().await;
+    assert_eq!(o.priority, Priority::Critical);
+    let k = kinds(&o);
+    assert!(k.contains(&("security".into(), "reply")), "{k:?}");
+    assert!(k.contains(&("security".into(), "log-to-modlog")), "{k:?}");
+    assert!(!k.iter().any(|(_, kind)| ["warn", "delete-message", "timeout", "ban", "kick"].contains(kind)), "{k:?}");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_warnings_in_a_day_escalate_to_a_timeout_and_are_listed() {
+    let dir = tempdir();
+    let mut h = host(dir.path(), &[], BUNDLED).await;
+    h.start();
+    let insults = ["you are a fucking idiot", "shut up bitch", "what a piece of shit you are"];
+    let mut last = None;
+    for text in insults {
+        h.say("troll", text).await;
+        last = Some(h.one().await);
+    }
+    let last = last.unwrap();
+    let timeout = last
+        .actions
+        .iter()
+        .find(|a| a.cog == "moderation" && matches!(a.action, Action::Timeout { .. }));
+    assert!(timeout.is_some(), "third warning escalates: {:?}", last.actions);
+    let reply = h
+        .dispatcher()
+        .command(command(
+            "warnings",
+            "mod",
+            &[Permission::ModerateMembers],
+            &[("user", OptionValue::User("troll".into()))],
+        ))
+        .await
+        .unwrap();
+    assert!(reply.content.matches("profanity").count() >= 3, "{}", reply.content);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moderator_commands_are_checked_by_the_host_before_the_cog_runs() {
+    let dir = tempdir();
+    let h = host(dir.path(), &[], BUNDLED).await;
+    let ban = |perms: &[Permission]| {
+        command(
+            "ban",
+            "someone",
+            perms,
+            &[
+                ("user", OptionValue::User("victim".into())),
+                ("reason", OptionValue::Text("raiding".into())),
+            ],
+        )
+    };
+    let refused = h.dispatcher().command(ban(&[Permission::Everyone])).await.unwrap_err();
+    assert!(refused.to_string().contains("requires the BanMembers permission"), "{refused}");
+    for name in ["warn", "timeout", "kick", "purge", "clearwarn", "warnings", "automod test"] {
+        let e = h.dispatcher().command(command(name, "someone", &[], &[])).await.unwrap_err();
+        assert!(e.to_string().contains("requires"), "/{name}: {e}");
+    }
+    let done = h.dispatcher().command(ban(&[Permission::BanMembers])).await.unwrap();
+    assert!(done.actions.iter().any(|a| matches!(&a.action, Action::Ban { user_id, .. } if user_id == "victim")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_answers_from_the_knowledge_base_and_pings_staff_when_it_does_not_know() {
+    let dir = tempdir();
+    let mut h = host(dir.path(), &[], BUNDLED).await;
+    h.start();
+    h.say("amy", "Help! Bot commands not working!").await;
+    let o = h.one().await;
+    let reply = o.actions.iter().find(|a| a.cog == "support").expect("support replied");
+    assert!(matches!(&reply.action, Action::Reply { content } if content.contains("online")), "{reply:?}");
+    h.say("ben", "help, my goldfish problem is urgent").await;
+    let o = h.one().await;
+    let reply = o.actions.iter().find(|a| a.cog == "support").expect("support replied");
+    assert!(matches!(&reply.action, Action::Reply { content } if content.contains("@staff")), "{reply:?}");
+    let help = h.dispatcher().command(command("help", "amy", &[], &[])).await.unwrap();
+    for cmd in ["warn", "ban", "stats", "ask", "automod test", "help"] {
+        assert!(help.content.contains(cmd), "/help lists /{cmd}: {}", help.content);
+    }
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analytics_counts_messages_per_channel_and_reports_them() {
+    let dir = tempdir();
+    let mut h = host(dir.path(), &[], BUNDLED).await;
+    h.start();
+    for i in 0..4 {
+        h.say(&format!("u{i}"), "good morning").await;
+    }
+    h.outcomes(4).await;
+    let stats = h.dispatcher().command(command("stats", "u0", &[], &[])).await.unwrap();
+    assert!(stats.content.contains('4'), "{}", stats.content);
+    assert!(stats.content.contains("general"), "{}", stats.content);
+    h.stop().await;
+}
