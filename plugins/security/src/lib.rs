@@ -41,10 +41,23 @@ pub use normalize::Normalized;
 pub use rules::{Rule, Verdict};
 pub use settings::Settings;
 
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
 use astra_sdk::prelude::*;
 use astra_sdk::CommandBuilder;
 
 use tracker::Tracker;
+
+/// Log a warning once per instance (a missing grant or a bad setting would otherwise
+/// be reported on every message).
+pub(crate) fn warn_once(message: &str) {
+    static SEEN: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    let Ok(mut seen) = SEEN.lock() else { return };
+    if seen.len() < 64 && seen.insert(message.to_string()) {
+        log::warn(message);
+    }
+}
 
 /// The cog.
 pub struct Security;

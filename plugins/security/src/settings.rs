@@ -114,7 +114,7 @@ impl Settings {
     pub fn load() -> Settings {
         let (settings, warnings) = Settings::from_pairs(astra_sdk::config::all());
         for warning in warnings {
-            astra_sdk::log::warn(&warning);
+            crate::warn_once(&warning);
         }
         settings
     }

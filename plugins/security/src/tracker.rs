@@ -4,9 +4,9 @@
 //! message, since `handle_message` only sees the ones it flags) and `handle_message`.
 //!
 //! kv errors never fail a message: without a store, flood and duplicate detection are
-//! simply off (and the error is logged).
+//! simply off (and the error is logged once per instance).
 
-use astra_sdk::{clock, kv, log};
+use astra_sdk::{clock, kv};
 
 use crate::normalize::{stable_hash, Normalized};
 use crate::rules::{Rule, Verdict};
@@ -33,7 +33,9 @@ impl Tracker {
         let history = match kv::get_json::<History>(&key) {
             Ok(history) => history.unwrap_or_default(),
             Err(e) => {
-                log::warn(&format!("security: cannot read {key}: {e}"));
+                crate::warn_once(&format!(
+                    "flood and duplicate checks are off: cannot read kv: {e}"
+                ));
                 History::default()
             }
         };
@@ -80,7 +82,9 @@ impl Tracker {
 
     fn save(&self) {
         if let Err(e) = kv::set_json(&self.key, &self.history) {
-            log::warn(&format!("security: cannot save {}: {e}", self.key));
+            crate::warn_once(&format!(
+                "flood and duplicate checks are off: cannot write kv: {e}"
+            ));
         }
     }
 }
