@@ -8,7 +8,7 @@ mod common;
 use astra::event::{Action, OptionValue, OutcomeKind, Permission, Priority};
 use common::*;
 
-const BUNDLED: &str = "bundled_cogs = true\n[llm]\nbackend = \"none\"\n[embed]\nbackend = \"none\"\n";
+const BUNDLED: &str = "bundled_cogs = true\n[llm]\nbackend = \"stand-in\"\nstand_in_delay_ms = 5\n[embed]\nbackend = \"none\"\n";
 
 fn kinds(o: &astra::event::Outcome) -> Vec<(String, &'static str)> {
     o.actions.iter().map(|a| (a.cog.clone(), a.action.kind())).collect()

@@ -19,7 +19,7 @@ fn setup() -> tempfile::TempDir {
     std::fs::write(
         dir.path().join("astra.toml"),
         format!(
-            "bundled_cogs = false\ncache_dir = \"{}\"\n",
+            "bundled_cogs = false\ncache_dir = \"{}\"\n[llm]\nbackend = \"none\"\n[embed]\nbackend = \"none\"\n",
             dir.path().join("cache").display()
         ),
     )

@@ -7,6 +7,8 @@ use crate::dispatch::{CogSwitches, Dispatcher};
 use crate::event::Outcome;
 use crate::metrics::Metrics;
 use crate::runtime::host_api::{Settings, SettingsSource};
+use crate::commands::HostCommands;
+use crate::reload::{CogManager, ProbationPolicy, Source};
 use crate::runtime::{CogPolicy, EngineLimits, LoadedCog, Refusal, Runtime, Services};
 use crate::store::{SqliteStore, Store};
 use anyhow::{Context, Result};
@@ -21,6 +23,11 @@ use tokio::sync::mpsc;
 /// commands the loaded cogs declare).
 pub struct HostPolicy {
     config: RwLock<Arc<Config>>,
+    /// live switches from `/plugins enable|disable` (cog, guild) → on; they win over
+    /// the config until the host restarts
+    overrides: DashMap<(String, String), bool>,
+    /// (name, description) of the commands the host answers itself
+    host_commands: RwLock<Vec<(String, String)>>,
     commands_json: RwLock<String>,
     cache: DashMap<(String, String), Settings>,
 }
@@ -29,6 +36,8 @@ impl HostPolicy {
     pub fn new(config: Arc<Config>) -> Self {
         HostPolicy {
             config: RwLock::new(config),
+            overrides: DashMap::new(),
+            host_commands: RwLock::new(Vec::new()),
             commands_json: RwLock::new("[]".into()),
             cache: DashMap::new(),
         }
@@ -47,6 +56,31 @@ impl HostPolicy {
         self.cache.clear();
     }
 
+    /// The host's own commands, listed by `/help` with the cogs' ones.
+    pub fn set_host_commands(&self, commands: &HostCommands) {
+        *self.host_commands.write().unwrap_or_else(|p| p.into_inner()) = commands
+            .all()
+            .iter()
+            .map(|c| (c.name().to_string(), c.description().to_string()))
+            .collect();
+    }
+
+    /// Switch cog `cog` on or off in `guild` (until restart).
+    pub fn set_override(&self, cog: &str, guild: &str, enabled: bool) {
+        self.overrides.insert((cog.to_string(), guild.to_string()), enabled);
+    }
+
+    /// Is `cog` on in `guild` (live switch, else config)?
+    pub fn is_enabled(&self, cog: &str, guild: &str) -> bool {
+        if self.overrides.is_empty() {
+            return self.config().cog_enabled(cog, guild);
+        }
+        match self.overrides.get(&(cog.to_string(), guild.to_string())) {
+            Some(on) => *on,
+            None => self.config().cog_enabled(cog, guild),
+        }
+    }
+
     /// Refresh the `commands` setting from the live cogs.
     pub fn set_commands(&self, cogs: &[Arc<LoadedCog>]) {
         let list: Vec<serde_json::Value> = cogs
@@ -60,6 +94,15 @@ impl HostPolicy {
                     })
                 })
             })
+            .chain(
+                self.host_commands
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .iter()
+                    .map(|(name, description)| {
+                        serde_json::json!({"name": name, "description": description, "cog": "host"})
+                    }),
+            )
             .collect();
         *self
             .commands_json
@@ -97,7 +140,7 @@ impl SettingsSource for HostPolicy {
 
 impl CogSwitches for HostPolicy {
     fn enabled(&self, cog: &str, guild: &str) -> bool {
-        self.config().cog_enabled(cog, guild)
+        self.is_enabled(cog, guild)
     }
 }
 
@@ -112,6 +155,8 @@ pub struct LoadOptions {
 
 /// A built host, ready for a gateway.
 pub struct App {
+    /// cog administration and hot reload
+    pub manager: CogManager,
     pub policy: Arc<HostPolicy>,
     pub runtime: Runtime,
     pub dispatcher: Dispatcher,
@@ -138,11 +183,14 @@ impl App {
             settings: policy.clone(),
             llm,
             embed,
-            llm_timeout: config.llm_timeout,
-            kv_ops_per_call: 10_000,
+            // the backend enforces [llm] timeout_ms; this is the host's backstop
+            llm_timeout: std::time::Duration::from_millis(config.llm.timeout_ms + 1000),
+            kv_ops_per_call: config.guards.kv_ops_per_call,
+            quotas: Arc::new(crate::runtime::Quotas::new(config.guards)),
         };
         let limits = EngineLimits {
-            max_instances: 1000,
+            // every running job holds one instance; the rest covers idle pools and triage
+            max_instances: 1000.max(config.dispatch.max_concurrent as u32 + 500),
             memory_bytes: config
                 .cogs
                 .values()
@@ -153,42 +201,24 @@ impl App {
         };
         let runtime = Runtime::new(&limits, Some(config.cache_dir.clone()), services)?;
 
+        let manager = CogManager::new(runtime.clone(), policy.clone(), ProbationPolicy::default());
         let mut refused = Vec::new();
-        let mut sources: Vec<(String, Vec<u8>, bool)> = Vec::new();
         if config.bundled_cogs {
             for (name, bytes) in crate::cogs::bundled() {
-                sources.push((format!("bundled:{name}"), bytes.to_vec(), true));
-            }
-        }
-        for path in plugin_files(&config.plugin_dir)
-            .into_iter()
-            .chain(options.extra_cogs)
-        {
-            match std::fs::read(&path) {
-                Ok(bytes) => sources.push((path.display().to_string(), bytes, false)),
-                Err(e) => refused.push(Refusal {
-                    origin: path.display().to_string(),
-                    reason: format!("cannot read it: {e}"),
-                }),
-            }
-        }
-        for (origin, bytes, bundled) in sources {
-            let cfg = config.clone();
-            let policy_for = move |name: &str| policy_for(&cfg, name, bundled);
-            match runtime.prepare(&bytes, &origin, policy_for).await {
-                Ok(cog) => {
-                    tracing::info!(cog = %cog.name, version = %cog.manifest.version, "loaded {origin}");
-                    if let Some(old) = runtime.install(cog) {
-                        tracing::info!(cog = %old.name, "{origin} replaces the earlier cog of that name");
-                    }
-                }
-                Err(refusal) => {
-                    tracing::error!("{refusal}");
-                    refused.push(refusal);
+                let origin = format!("bundled:{name}");
+                if let Err(r) = manager.load_bytes(bytes, &origin, Source::Bundled).await {
+                    refused.push(r);
                 }
             }
         }
-        policy.set_commands(&runtime.cogs());
+        for path in plugin_files(&config.plugin_dir).into_iter().chain(options.extra_cogs) {
+            if let Err(r) = manager.load_file(&path).await {
+                refused.push(r);
+            }
+        }
+        for r in &refused {
+            tracing::error!("{r}");
+        }
 
         let (dispatcher, outcomes) = Dispatcher::new(
             runtime.clone(),
@@ -196,7 +226,14 @@ impl App {
             config.dispatch.clone(),
             Metrics::default(),
         );
+        let mut host_commands = HostCommands::default();
+        crate::commands::plugins::register(&mut host_commands, &manager);
+        crate::commands::register_defaults(&mut host_commands);
+        policy.set_host_commands(&host_commands);
+        dispatcher.set_host_commands(host_commands);
+        policy.set_commands(&runtime.cogs());
         Ok(App {
+            manager,
             policy,
             runtime,
             dispatcher,

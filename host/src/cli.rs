@@ -35,6 +35,66 @@ pub enum Cmd {
     },
     /// Play the busy-general-chat scenario (ten users at once) and print what happened.
     Demo,
+    /// Load-test the real pipeline (bundled cogs, SQLite in a temp folder, stand-in
+    /// model) and print a table per scenario.
+    Bench(crate::bench::BenchArgs),
+    /// The offline models (SmolLM2 chat, MiniLM embeddings).
+    Models {
+        #[command(subcommand)]
+        action: ModelsCmd,
+    },
+    /// Tools for cog authors: scaffold, check and test a cog offline.
+    Cog {
+        #[command(subcommand)]
+        action: CogCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CogCmd {
+    /// Create a folder NAME holding a cog that builds and loads as it is.
+    New {
+        /// the cog's name (a-z, 0-9, '-', '_'); also the folder's
+        name: String,
+        /// the language to write it in
+        #[arg(long, value_enum, default_value_t = CogLang::Rust)]
+        lang: CogLang,
+        /// where to create the folder (default: ./NAME)
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Check a component against this host's WIT (version, imports, exports) and print
+    /// its manifest. Exits non-zero when the host would refuse it.
+    Check {
+        /// the component (.wasm)
+        file: PathBuf,
+    },
+    /// Run a cog alone (no other cogs, a fresh store) against a scenario of messages and
+    /// slash commands (JSON Lines) and print what it did. Exits non-zero if any line
+    /// failed or missed its `expect`.
+    Test {
+        /// the component (.wasm)
+        file: PathBuf,
+        /// the scenario: replay lines, plus `{"command": ...}` lines
+        scenario: PathBuf,
+        /// print one JSON object per line instead of text
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Languages `astra cog new` can scaffold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CogLang {
+    Rust,
+    Python,
+    Js,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCmd {
+    /// Download them once into the models folder (needs `python3 -m pip` and PyPI).
+    Fetch,
 }
 
 impl Cli {

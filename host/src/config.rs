@@ -7,7 +7,7 @@ use crate::dispatch::{DispatchConfig, RateSpec};
 use crate::event::Priority;
 use crate::runtime::bindings::types::Capability;
 use crate::runtime::host_api::{capability_from_name, capability_name, ALL_CAPABILITIES};
-use crate::runtime::{CallLimits, Grants};
+use crate::runtime::{BreakerPolicy, CallLimits, GuardLimits, Grants};
 use anyhow::Result;
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
@@ -45,14 +45,55 @@ struct RawConfig {
     limits: RawLimits,
     #[serde(default)]
     rate_limit: Option<RawRate>,
+    models_dir: Option<PathBuf>,
     #[serde(default)]
-    llm: Option<toml::Table>,
+    llm: Option<astra_models::LlmSettings>,
     #[serde(default)]
-    embed: Option<toml::Table>,
+    embed: Option<astra_models::EmbedSettings>,
     #[serde(default)]
     cogs: BTreeMap<String, RawCog>,
     #[serde(default)]
     guilds: BTreeMap<String, RawGuild>,
+    #[serde(default)]
+    discord: Option<RawDiscord>,
+}
+
+/// `[discord]` as written: where the token comes from, the dev guild, the mod-log
+/// channel and which shards this process runs.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDiscord {
+    token: Option<String>,
+    token_env: Option<String>,
+    dev_guild: Option<Snowflake>,
+    modlog_channel: Option<Snowflake>,
+    shards: Option<String>,
+    total_shards: Option<NonZeroU32>,
+}
+
+/// A Discord id written as a TOML integer or a string of digits.
+#[derive(Debug, Clone, Copy)]
+struct Snowflake(u64);
+
+impl<'de> Deserialize<'de> for Snowflake {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Number(u64),
+            Text(String),
+        }
+        let id = match Written::deserialize(d)? {
+            Written::Number(n) => Some(n),
+            Written::Text(t) => t.trim().parse().ok(),
+        };
+        match id {
+            Some(n) if n > 0 => Ok(Snowflake(n)),
+            _ => Err(serde::de::Error::custom(
+                "expected a Discord id (digits, e.g. 123456789012345678)",
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -67,7 +108,13 @@ struct RawLimits {
     triage_deadline_ms: Option<NonZeroU32>,
     handle_deadline_ms: Option<NonZeroU32>,
     memory_mib: Option<NonZeroU32>,
-    llm_timeout_ms: Option<NonZeroU32>,
+    // guard rails (runtime/quota.rs, runtime/breaker.rs)
+    kv_ops_per_call: Option<NonZeroU32>,
+    kv_ops_per_minute: Option<u32>,
+    llm_calls_per_minute: Option<u32>,
+    breaker_crashes: Option<u32>,
+    breaker_window_ms: Option<NonZeroU32>,
+    breaker_cooldown_ms: Option<NonZeroU32>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy)]
@@ -188,11 +235,107 @@ pub struct Config {
     pub bot_name: String,
     pub dispatch: DispatchConfig,
     pub default_limits: CallLimits,
-    pub llm_timeout: Duration,
-    pub llm: toml::Table,
-    pub embed: toml::Table,
+    /// quotas per cog and guild, and the circuit breaker (`[limits]`)
+    pub guards: GuardLimits,
+    /// where the offline models live (fetched once)
+    pub models_dir: PathBuf,
+    pub llm: astra_models::LlmSettings,
+    pub embed: astra_models::EmbedSettings,
     pub cogs: BTreeMap<String, CogConfig>,
     pub guilds: BTreeMap<String, GuildConfig>,
+    /// `[discord]`: used by `astra run` when a token is found
+    pub discord: DiscordSettings,
+}
+
+/// A secret (the bot token): never printed, not even by `{:?}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The shards one process runs: `first..=last` of `total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardRange {
+    pub first: u32,
+    pub last: u32,
+    pub total: u32,
+}
+
+impl ShardRange {
+    /// `"A-B"` (or `"A"`) of `total` shards; the error says what is wrong.
+    pub fn parse(range: &str, total: u32) -> Result<ShardRange, String> {
+        let bad = || format!("shards `{range}`: write a range like `0-3` (first-last, inclusive)");
+        let (first, last) = match range.trim().split_once('-') {
+            Some((a, b)) => (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?),
+            None => {
+                let n = range.trim().parse().map_err(|_| bad())?;
+                (n, n)
+            }
+        };
+        if first > last {
+            return Err(format!("shards `{range}`: the first shard is after the last"));
+        }
+        if total == 0 || last >= total {
+            return Err(format!(
+                "shards `{range}` need total shards above {last} (got {total})"
+            ));
+        }
+        Ok(ShardRange { first, last, total })
+    }
+}
+
+/// The checked `[discord]` table. The token is looked up when the bot starts: the
+/// file's `token`, else the environment variable `token_env` (`DISCORD_TOKEN`).
+#[derive(Debug, Clone)]
+pub struct DiscordSettings {
+    pub token: Option<Secret>,
+    pub token_env: String,
+    /// register slash commands in this guild only (instant; global ones take a while)
+    pub dev_guild: Option<u64>,
+    /// where `log-to-modlog` actions are posted
+    pub modlog_channel: Option<u64>,
+    /// `None`: the shard count Discord recommends, all in this process
+    pub shards: Option<ShardRange>,
+}
+
+impl Default for DiscordSettings {
+    fn default() -> Self {
+        DiscordSettings {
+            token: None,
+            token_env: "DISCORD_TOKEN".into(),
+            dev_guild: None,
+            modlog_channel: None,
+            shards: None,
+        }
+    }
+}
+
+impl DiscordSettings {
+    /// The bot token, if one is configured (file first, then the environment).
+    pub fn token(&self) -> Option<Secret> {
+        self.token.clone().or_else(|| {
+            std::env::var(&self.token_env)
+                .ok()
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .map(Secret)
+        })
+    }
 }
 
 impl Default for Config {
@@ -264,6 +407,29 @@ impl Config {
             triage: ms(l.triage_deadline_ms, 10),
             handle: ms(l.handle_deadline_ms, 10_000),
             memory_bytes: l.memory_mib.map_or(64, |n| n.get() as usize) << 20,
+        };
+        let guard_defaults = GuardLimits::default();
+        let guards = GuardLimits {
+            kv_ops_per_call: l
+                .kv_ops_per_call
+                .map_or(guard_defaults.kv_ops_per_call, NonZeroU32::get),
+            kv_ops_per_minute: l
+                .kv_ops_per_minute
+                .unwrap_or(guard_defaults.kv_ops_per_minute),
+            llm_calls_per_minute: l
+                .llm_calls_per_minute
+                .unwrap_or(guard_defaults.llm_calls_per_minute),
+            breaker: BreakerPolicy {
+                crashes: l
+                    .breaker_crashes
+                    .unwrap_or(guard_defaults.breaker.crashes),
+                window: l
+                    .breaker_window_ms
+                    .map_or(guard_defaults.breaker.window, |n| ms(Some(n), 0)),
+                cooldown: l
+                    .breaker_cooldown_ms
+                    .map_or(guard_defaults.breaker.cooldown, |n| ms(Some(n), 0)),
+            },
         };
         let rate = |r: RawRate| RateSpec {
             messages: r.messages,
@@ -340,6 +506,55 @@ impl Config {
                 (name, cfg)
             })
             .collect();
+        let discord = match raw.discord {
+            None => DiscordSettings::default(),
+            Some(d) => {
+                let shards = match (d.shards, d.total_shards) {
+                    (None, None) => None,
+                    (None, Some(total)) => Some(ShardRange {
+                        first: 0,
+                        last: total.get() - 1,
+                        total: total.get(),
+                    }),
+                    (Some(range), Some(total)) => Some(
+                        ShardRange::parse(&range, total.get()).map_err(|e| fail("shards", e))?,
+                    ),
+                    (Some(range), None) => {
+                        return Err(fail(
+                            "shards",
+                            format!("shards = \"{range}\" needs total_shards = N beside it"),
+                        ))
+                    }
+                };
+                DiscordSettings {
+                    token: d.token.filter(|t| !t.trim().is_empty()).map(Secret),
+                    token_env: d.token_env.unwrap_or_else(|| "DISCORD_TOKEN".into()),
+                    dev_guild: d.dev_guild.map(|s| s.0),
+                    modlog_channel: d.modlog_channel.map(|s| s.0),
+                    shards,
+                }
+            }
+        };
+        if let Some(llm) = &raw.llm {
+            // What serde cannot check ([llm] backend = "openai" needs a url, ...): here,
+            // so the error names the file and line instead of failing later at start.
+            llm.validate().map_err(|e| {
+                let message = e.to_string();
+                let key = if message.contains(" needs `") {
+                    "backend"
+                } else {
+                    ["timeout_ms", "threads", "max_tokens_field", "url"]
+                        .into_iter()
+                        .find(|k| message.contains(&format!("] {k} ")))
+                        .unwrap_or("llm")
+                };
+                let mut error = fail(key, message);
+                if error.line.is_none() {
+                    error.line = line_of_key(text, "llm");
+                }
+                error
+            })?;
+        }
         let resolve = |p: Option<PathBuf>, default: &str| {
             let p = p.unwrap_or_else(|| default.into());
             if p.is_absolute() {
@@ -360,11 +575,16 @@ impl Config {
             bot_name: raw.bot_name.unwrap_or_else(|| "Astra".into()),
             dispatch,
             default_limits,
-            llm_timeout: ms(l.llm_timeout_ms, 20_000),
+            guards,
+            models_dir: match raw.models_dir {
+                Some(p) => resolve(Some(p), ""),
+                None => default_models_dir(),
+            },
             llm: raw.llm.unwrap_or_default(),
             embed: raw.embed.unwrap_or_default(),
             cogs,
             guilds,
+            discord,
         })
     }
 
@@ -427,18 +647,31 @@ pub fn default_cache_dir() -> PathBuf {
     PathBuf::from(".astra").join("cache")
 }
 
-fn line_at(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
+/// `$ASTRA_MODELS_DIR`, else `models/` in the default cache folder.
+pub fn default_models_dir() -> PathBuf {
+    match std::env::var_os("ASTRA_MODELS_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => default_cache_dir().join("models"),
+    }
 }
 
-/// The line where `key = ...` is written, if it is.
+fn line_at(text: &str, offset: usize) -> usize {
+    // Bytes, not `str` slicing: an offset inside a character must not panic.
+    let end = offset.min(text.len());
+    text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+/// The line where `key = ...` is written; else the first line that mentions `key`
+/// (an inline table, a dotted or quoted key); else the table header `[key]`.
 fn line_of_key(text: &str, key: &str) -> Option<usize> {
-    text.lines()
+    let lines = || text.split('\n');
+    lines()
         .position(|l| {
             let l = l.trim_start();
             l.strip_prefix(key)
                 .is_some_and(|rest| rest.trim_start().starts_with('='))
         })
+        .or_else(|| lines().position(|l| l.contains(key)))
         .map(|i| i + 1)
 }
 
@@ -499,6 +732,21 @@ mod tests {
     }
 
     #[test]
+    fn errors_in_inline_tables_and_the_llm_table_still_name_a_line() {
+        let e = parse("bot_name = \"a\"\nlimits = { max_concurrent = 4, reserved_critical = 4 }\n")
+            .unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        let e = parse("[llm]\nbackend = \"openai\"\nmodel = \"m\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("needs `url`"), "{e}");
+        let e = parse("[llm]\nbackend = \"none\"\ntimeout_ms = 0\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        let g = parse("[limits]\nbreaker_crashes = 3\nllm_calls_per_minute = 0\n").unwrap();
+        assert_eq!(g.guards.breaker.crashes, 3);
+        assert_eq!(g.guards.llm_calls_per_minute, 0);
+    }
+
+    #[test]
     fn critical_work_cannot_be_rate_limited() {
         let e = parse("[rate_limit]\nmessages = 1\nper_seconds = 1\napplies_to = [\"critical\"]\n")
             .unwrap_err();
@@ -523,5 +771,24 @@ mod tests {
     fn relative_paths_are_beside_the_config_file() {
         let c = parse("store = \"data/astra.db\"\n").unwrap();
         assert_eq!(c.store_path, Path::new("/etc/astra/data/astra.db"));
+    }
+
+    #[test]
+    fn the_discord_table_is_checked_and_the_token_never_printed() {
+        let c = parse(
+            "[discord]\ntoken = \"abc.def\"\ndev_guild = \"42\"\nmodlog_channel = 7\n\
+             shards = \"2-3\"\ntotal_shards = 8\n",
+        )
+        .unwrap();
+        let d = &c.discord;
+        assert_eq!(d.token().unwrap().expose(), "abc.def");
+        assert_eq!((d.dev_guild, d.modlog_channel), (Some(42), Some(7)));
+        assert_eq!(d.shards, Some(ShardRange { first: 2, last: 3, total: 8 }));
+        assert!(!format!("{c:?}").contains("abc.def"));
+        let e = parse("[discord]\nshards = \"0-3\"\ntotal_shards = 2\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        let e = parse("[discord]\ndev_guild = \"general\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("Discord id"), "{e}");
     }
 }

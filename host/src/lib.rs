@@ -8,14 +8,18 @@
 //! by `app`.
 
 pub mod app;
+pub mod bench;
 pub mod cli;
+pub mod cog_tool;
 pub mod cogs;
+pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod dispatch;
 pub mod event;
 pub mod gateway;
 pub mod metrics;
+pub mod reload;
 pub mod models;
 pub mod runtime;
 pub mod store;

@@ -51,7 +51,23 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
     match cli.command.unwrap_or(Cmd::Run) {
         Cmd::Run => {
             let bot_name = config.bot_name.clone();
+            let plugin_dir = config.plugin_dir.clone();
+            let config_file = config.source.clone();
             let mut app = App::build(config, LoadOptions::default()).await?;
+            // Hot reload: the plugin folder and the config file are watched, and a new
+            // version that crashes in its first calls is rolled back.
+            let (reload_stop, reload_stopped) = tokio::sync::watch::channel(false);
+            let watcher = tokio::spawn(astra::reload::watch(
+                app.manager.clone(),
+                plugin_dir,
+                config_file,
+                stopped(reload_stopped.clone()),
+            ));
+            let probation = tokio::spawn({
+                let manager = app.manager.clone();
+                let stop = stopped(reload_stopped);
+                async move { manager.run_probation(stop).await }
+            });
             report_refusals(&app);
             let outcomes = app.take_outcomes();
             let dispatcher = app.dispatcher.clone();
@@ -71,7 +87,12 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
                 _ = tokio::signal::ctrl_c() => {}
             }
             let _ = stop_tx.send(());
+            let _ = reload_stop.send(true);
             scheduler.await?;
+            if let Err(e) = watcher.await? {
+                eprintln!("warning: watching the plugin folder failed: {e:#}");
+            }
+            probation.await?;
             Ok(())
         }
         Cmd::Replay { file } => {
@@ -118,7 +139,22 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
             Ok(())
         }
         Cmd::Demo => astra::demo::run(config).await,
+        Cmd::Bench(args) => astra::bench::run(config, args).await,
+        Cmd::Cog { action } => astra::cog_tool::run(action, config).await,
+        Cmd::Models {
+            action: astra::cli::ModelsCmd::Fetch,
+        } => {
+            let dir = config.models_dir.clone();
+            tokio::task::spawn_blocking(move || astra_models::fetch_models(&dir)).await??;
+            eprintln!("models ready in {}", config.models_dir.display());
+            Ok(())
+        }
     }
+}
+
+/// A future that completes when `rx` turns true (a shutdown signal many tasks share).
+async fn stopped(mut rx: tokio::sync::watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
 }
 
 fn report_refusals(app: &App) {

@@ -21,11 +21,28 @@ pub fn cog_path(name: &str) -> PathBuf {
 
 /// A config from TOML text (with the bundled cogs off unless the text turns them on).
 pub fn config(dir: &Path, toml: &str) -> Config {
-    let bundled = if toml.contains("bundled_cogs") { "" } else { "bundled_cogs = false\n" };
+    let bundled = if toml.contains("bundled_cogs") {
+        ""
+    } else {
+        "bundled_cogs = false\n"
+    };
+    // No model unless the test asks for one.
+    let mut models = String::new();
+    if !toml.contains("[llm]") {
+        models.push_str("[llm]\nbackend = \"none\"\n");
+    }
+    if !toml.contains("[embed]") {
+        models.push_str("[embed]\nbackend = \"none\"\n");
+    }
+    // A test may share a compile cache (e.g. for the 18 MB Python cog) by naming one.
+    let cache = if toml.contains("cache_dir") {
+        String::new()
+    } else {
+        format!("cache_dir = \"{}\"\n", dir.join("cache").display())
+    };
     let text = format!(
-        "{bundled}plugin_dir = \"{}\"\ncache_dir = \"{}\"\n{toml}",
+        "{bundled}plugin_dir = \"{}\"\n{cache}{toml}\n{models}",
         dir.join("no-plugins").display(),
-        dir.join("cache").display()
     );
     Config::parse(&text, &dir.join("astra.toml")).expect("test config is valid")
 }
@@ -46,9 +63,15 @@ pub fn command(
     options: &[(&str, astra::event::OptionValue)],
 ) -> astra::event::Command {
     astra::event::Command {
-        id: format!("cmd{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
+        id: format!(
+            "cmd{}",
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ),
         name: name.into(),
-        options: options.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+        options: options
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
         guild_id: local::LOCAL_GUILD.into(),
         channel_id: local::LOCAL_CHANNEL.into(),
         invoker: astra::event::User {
@@ -64,10 +87,17 @@ pub fn command(
 
 /// Build a host with the given test cogs over `dir/astra.db` (scheduler not started).
 pub async fn host(dir: &Path, cogs: &[&str], toml: &str) -> Host {
+    let paths: Vec<PathBuf> = cogs.iter().map(|c| cog_path(c)).collect();
+    host_with_paths(dir, &paths, toml).await
+}
+
+/// Build a host with the components at `cogs` (any file, e.g. a Python cog) over
+/// `dir/astra.db` (scheduler not started).
+pub async fn host_with_paths(dir: &Path, cogs: &[PathBuf], toml: &str) -> Host {
     let mut app = App::build(
         config(dir, toml),
         LoadOptions {
-            extra_cogs: cogs.iter().map(|c| cog_path(c)).collect(),
+            extra_cogs: cogs.to_vec(),
             store_path: Some(dir.join("astra.db")),
         },
     )

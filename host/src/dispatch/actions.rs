@@ -1,6 +1,8 @@
 //! Vetting what cogs return: every action is checked against the capabilities the
 //! admin granted the cog; a forbidden one is dropped and logged, never executed. Also
-//! caps how much one call may ask for.
+//! caps how much one call may ask for: at most `MAX_ACTIONS_PER_CALL` actions are kept,
+//! as many more are listed as dropped, the rest are discarded unread; texts are cut to
+//! `MAX_TEXT` bytes.
 
 use crate::event::{Action, CogAction};
 use crate::runtime::bindings::types as wit;
@@ -29,7 +31,16 @@ impl Vetted {
 pub fn vet(cog: &LoadedCog, actions: Vec<wit::Action>) -> Vetted {
     let mut out = Vetted::default();
     let total = actions.len();
-    for (i, raw) in actions.into_iter().enumerate() {
+    if total > MAX_ACTIONS_PER_CALL {
+        tracing::warn!(
+            cog = %cog.name,
+            "returned {total} actions; only the first {MAX_ACTIONS_PER_CALL} are kept and the \
+             next {MAX_ACTIONS_PER_CALL} listed as dropped"
+        );
+    }
+    // Past twice the cap nothing is even converted: the outcome stays small however
+    // much a cog returns.
+    for (i, raw) in actions.into_iter().take(2 * MAX_ACTIONS_PER_CALL).enumerate() {
         let mut action = action_from_wit(raw);
         truncate_text(&mut action);
         let entry = CogAction {
@@ -38,12 +49,6 @@ pub fn vet(cog: &LoadedCog, actions: Vec<wit::Action>) -> Vetted {
         };
         let capability = action_capability(&entry.action);
         if i >= MAX_ACTIONS_PER_CALL {
-            if i == MAX_ACTIONS_PER_CALL {
-                tracing::warn!(
-                    cog = %cog.name,
-                    "returned {total} actions; only the first {MAX_ACTIONS_PER_CALL} are kept"
-                );
-            }
             out.dropped.push(entry);
         } else if !cog.grants.has(capability) {
             tracing::warn!(
@@ -71,6 +76,11 @@ fn truncate_text(action: &mut Action) {
         | Action::Ban { reason, .. } => reason,
         _ => return,
     };
+    cap_text(text);
+}
+
+/// Cut `text` to at most `MAX_TEXT` bytes, on a character boundary.
+pub(super) fn cap_text(text: &mut String) {
     if text.len() > MAX_TEXT {
         let mut end = MAX_TEXT;
         while !text.is_char_boundary(end) {

@@ -22,6 +22,8 @@ pub enum CommandError {
     Disabled { command: String },
     #[error("/{command} timed out")]
     Timeout { command: String },
+    #[error("/{command}: {message}")]
+    Invalid { command: String, message: String },
     #[error(transparent)]
     Cog(#[from] CallError),
 }
@@ -29,6 +31,15 @@ pub enum CommandError {
 impl Dispatcher {
     /// Run a slash command and return the cog's reply with its vetted actions.
     pub async fn command(&self, command: Command) -> Result<CommandResponse, CommandError> {
+        if let Some(host_command) = self.host_commands().get(&command.name) {
+            if !host_command.permission().satisfied_by(&command.permissions) {
+                return Err(CommandError::Forbidden {
+                    command: command.name,
+                    required: host_command.permission(),
+                });
+            }
+            return host_command.run(self, command).await;
+        }
         let Some((cog, info)) = self.inner.runtime.command(&command.name) else {
             return Err(CommandError::Unknown(command.name));
         };
@@ -49,9 +60,10 @@ impl Dispatcher {
             let reply = self
                 .call_with_retries(&cog, &command.guild_id, Export::Command(&invocation))
                 .await?;
-            let Returned::Reply(reply) = reply else {
+            let Returned::Reply(mut reply) = reply else {
                 unreachable!("handle-command returns a reply");
             };
+            super::actions::cap_text(&mut reply.content);
             let mut vetted: Vetted = vet(&cog, reply.actions);
             let (events, errors) = self
                 .deliver_moderation_events(

@@ -21,6 +21,7 @@ pub use commands::CommandError;
 pub use ledger::LedgerSnapshot;
 pub use rate_limit::RateSpec;
 
+use crate::commands::HostCommands;
 use crate::event::{Message, Outcome, OutcomeKind, Priority};
 use crate::metrics::Metrics;
 use crate::runtime::convert::message_to_wit;
@@ -108,6 +109,8 @@ struct Inner {
     critical: Arc<Semaphore>,
     outcomes: mpsc::UnboundedSender<Outcome>,
     next_id: AtomicU64,
+    /// commands the host answers itself (set once by the app)
+    host_commands: std::sync::OnceLock<HostCommands>,
 }
 
 impl Dispatcher {
@@ -134,6 +137,7 @@ impl Dispatcher {
             critical: Arc::new(Semaphore::new(reserved)),
             outcomes: tx,
             next_id: AtomicU64::new(1),
+            host_commands: std::sync::OnceLock::new(),
             config,
         };
         (
@@ -231,6 +235,7 @@ impl Dispatcher {
             latency_us: latency.as_micros() as u64,
             seq,
         };
+        inner.metrics.observe(&outcome);
         // The receiver is gone only at shutdown; the ledger already has the outcome.
         let _ = inner.outcomes.send(outcome);
     }
@@ -258,6 +263,15 @@ impl Dispatcher {
             latency_us: 0,
             seq,
         });
+    }
+
+    /// Install the host's own commands (once, at start).
+    pub fn set_host_commands(&self, commands: HostCommands) {
+        let _ = self.inner.host_commands.set(commands);
+    }
+
+    pub fn host_commands(&self) -> HostCommands {
+        self.inner.host_commands.get().cloned().unwrap_or_default()
     }
 
     pub fn ledger(&self) -> LedgerSnapshot {

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 impl Dispatcher {
     pub(super) async fn run_job(&self, job: Job) {
+        let _active = self.inner.metrics.job_started();
         let timeout = self.inner.config.task_timeout;
         let work = self.handle(&job);
         let (kind, error, vetted) = match tokio::time::timeout(timeout, work).await {
@@ -49,6 +50,8 @@ impl Dispatcher {
             {
                 Ok(Returned::Actions(actions)) => vetted.extend(vet(cog, actions)),
                 Ok(_) => {}
+                // Suspended since triage: the other cogs serve the message.
+                Err(CallError::Suspended { .. }) => {}
                 Err(e) => errors.push(e.to_string()),
             }
         }
@@ -146,6 +149,7 @@ impl Dispatcher {
                 {
                     Ok(Returned::Actions(actions)) => vetted.extend(vet(watcher, actions)),
                     Ok(_) => {}
+                    Err(CallError::Suspended { .. }) => {}
                     Err(e) => errors.push(format!("event: {e}")),
                 }
             }

@@ -1,13 +1,14 @@
 //! Triage: ask every cog enabled in the message's guild how urgent the message is, and
 //! take the highest answer. Runs before queueing, under each cog's strict triage
 //! deadline. A cog whose triage crashes is skipped for this message and the failure
-//! is kept for the message's outcome.
+//! is kept for the message's outcome; a cog suspended by its circuit breaker is
+//! skipped silently.
 
 use super::CogSwitches;
 use crate::event::Priority;
 use crate::runtime::bindings::types as wit;
 use crate::runtime::convert::priority_from_wit;
-use crate::runtime::{Export, LoadedCog, Returned};
+use crate::runtime::{CallError, Export, LoadedCog, Returned};
 use std::sync::Arc;
 
 pub struct Triaged {
@@ -32,6 +33,8 @@ pub async fn triage(
         match cog.call(&message.guild_id, Export::Triage(message)).await {
             Ok(Returned::Triage(Some(p))) => handlers.push((cog.clone(), priority_from_wit(p))),
             Ok(_) => {}
+            // Suspended by its circuit breaker: not interested, not a failure.
+            Err(CallError::Suspended { .. }) => {}
             Err(e) => errors.push(format!("triage: {e}")),
         }
     }

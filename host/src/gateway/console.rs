@@ -56,6 +56,9 @@ pub async fn run(
 }
 
 fn print_outcome(o: &Outcome) {
+    if o.is_synthetic() {
+        return; // `/test_concurrent` traffic: counted, never shown as chat
+    }
     let mut line = format!(
         "  <{}> {} [{}] {} in {} µs",
         o.id,

@@ -4,7 +4,9 @@
 //! - `local`: shared helpers for the no-network gateways (mention parsing, printing)
 //! - `replay`: JSON Lines in, one JSON outcome line per message out
 //! - `console`: an interactive chat on stdin/stdout
+//! - `discord`: the real thing, through serenity (used when a bot token is configured)
 
 pub mod console;
+pub mod discord;
 pub mod local;
 pub mod replay;

@@ -7,9 +7,9 @@ use super::bindings::{Cog as CogBindings, CogPre};
 use super::host_api::{CogState, Grants, Services};
 use super::limits::CpuBudget;
 use super::pool::{InstancePool, Ready};
+use super::stats::CogStats;
 use super::stdio::{CogOutput, LastStderr, Stream};
 use crate::event::Permission;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use thiserror::Error;
@@ -35,6 +35,9 @@ pub enum CallError {
     Permanent { cog: String, reason: String },
     #[error("cog `{cog}` failed transiently: {reason}")]
     Transient { cog: String, reason: String },
+    /// The circuit breaker is open: the cog was not called (see `breaker.rs`).
+    #[error("cog `{cog}` is {reason}")]
+    Suspended { cog: String, reason: String },
 }
 
 impl CallError {
@@ -62,14 +65,6 @@ pub struct CommandInfo {
     pub options: Vec<wit::OptionSpec>,
 }
 
-/// Per-cog call statistics.
-#[derive(Default, Debug)]
-pub struct CogStats {
-    pub calls: AtomicU64,
-    pub errors: AtomicU64,
-    pub total_us: AtomicU64,
-}
-
 /// Limits for calls into one cog.
 #[derive(Debug, Clone, Copy)]
 pub struct CallLimits {
@@ -86,9 +81,20 @@ pub struct LoadedCog {
     pub watches_moderation: bool,
     pub limits: CallLimits,
     pub stats: CogStats,
+    /// suspends the cog after repeated crashes
+    pub breaker: super::breaker::Breaker,
     pre: CogPre<CogState>,
     services: Services,
     pool: InstancePool,
+}
+
+impl std::fmt::Debug for LoadedCog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedCog")
+            .field("name", &self.name)
+            .field("version", &self.manifest.version)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Which export to call.
@@ -138,6 +144,7 @@ impl LoadedCog {
             watches_moderation,
             limits,
             stats: CogStats::default(),
+            breaker: super::breaker::Breaker::new(services.quotas.limits.breaker),
             manifest,
             pre,
             services,
@@ -213,15 +220,21 @@ impl LoadedCog {
     }
 
     /// Call one export for a message or command in `guild`.
+    /// A cog whose circuit breaker is open is not called: `CallError::Suspended`.
     pub async fn call(&self, guild: &str, export: Export<'_>) -> Result<Returned, CallError> {
+        if let Err(s) = self.breaker.admit() {
+            return Err(CallError::Suspended {
+                cog: self.name.to_string(),
+                reason: format!("{} ({} s left)", s.reason, s.remaining.as_secs()),
+            });
+        }
         let started = std::time::Instant::now();
         let result = self.call_inner(guild, export).await;
-        self.stats.calls.fetch_add(1, Ordering::Relaxed);
         self.stats
-            .total_us
-            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-        if result.is_err() {
-            self.stats.errors.fetch_add(1, Ordering::Relaxed);
+            .record(started.elapsed(), result.as_ref().err().map(CallError::is_crash));
+        let crash = result.as_ref().err().filter(|e| e.is_crash()).map(|e| e.to_string());
+        if let Some(tripped) = self.breaker.record(&self.name, crash.as_deref()) {
+            tracing::error!(cog = %self.name, "{tripped}");
         }
         result
     }

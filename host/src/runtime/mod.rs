@@ -6,6 +6,7 @@
 //! running keep their `Arc<LoadedCog>` and finish on the old version.
 
 pub mod bindings;
+pub mod breaker;
 pub mod cog;
 pub mod convert;
 pub mod engine;
@@ -13,12 +14,17 @@ pub mod host_api;
 pub mod limits;
 pub mod loader;
 pub mod pool;
+pub mod quota;
+pub mod stats;
 pub mod stdio;
 
+pub use breaker::{BreakerPolicy, BreakerState};
 pub use cog::{CallError, CallLimits, CommandInfo, Export, LoadedCog, Returned};
 pub use engine::{CogEngine, EngineLimits};
+pub use stats::{CogStats, StatsSnapshot};
 pub use host_api::{Grants, Services};
 pub use loader::{CogPolicy, Refusal};
+pub use quota::{GuardLimits, Quotas};
 
 use anyhow::Result;
 use host_api::CogState;

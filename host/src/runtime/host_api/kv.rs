@@ -2,7 +2,8 @@
 //!
 //! Limits (what a cog sees when it hits them): keys over 512 bytes or values over
 //! 1 MiB get `too-large`; more than `kv_ops_per_call` operations in one call get
-//! `quota-exceeded` for the rest of that call.
+//! `quota-exceeded` for the rest of that call, and so does every operation past the
+//! cog's `kv_ops_per_minute` in this guild (see `runtime/quota.rs`).
 
 use super::CogState;
 use crate::runtime::bindings::astra::bot::kv::{Host, KvError};
@@ -23,6 +24,18 @@ impl CogState {
         }
         self.kv_ops += 1;
         if self.kv_ops > self.services.kv_ops_per_call {
+            return Err(KvError::QuotaExceeded);
+        }
+        if !self.services.quotas.kv(&self.cog, &self.guild) {
+            let refused = self.services.quotas.kv_refused.load(std::sync::atomic::Ordering::Relaxed);
+            if refused.is_power_of_two() {
+                tracing::warn!(
+                    cog = %self.cog,
+                    guild = %self.guild,
+                    "kv quota exceeded ({} operations per minute; {refused} refused so far)",
+                    self.services.quotas.limits.kv_ops_per_minute
+                );
+            }
             return Err(KvError::QuotaExceeded);
         }
         Ok(())

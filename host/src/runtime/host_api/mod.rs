@@ -119,6 +119,8 @@ pub struct Services {
     pub llm_timeout: Duration,
     /// most kv operations one call may make
     pub kv_ops_per_call: u32,
+    /// per-minute quotas per cog and guild, and the circuit breaker's policy
+    pub quotas: Arc<super::quota::Quotas>,
 }
 
 /// The data of one cog instance's store.
