@@ -204,3 +204,27 @@ async fn analytics_counts_messages_per_channel_and_reports_them() {
     assert!(stats.content.contains("general"), "{}", stats.content);
     h.stop().await;
 }
+
+/// The offline models must have been fetched (`astra models fetch`; `.ci/run` does).
+fn offline_models() -> &'static str {
+    "bundled_cogs = true\n[llm]\nbackend = \"smollm2\"\n[embed]\nbackend = \"minilm\"\n"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_offline_models_the_companion_answers_and_support_matches_by_meaning() {
+    let dir = tempdir();
+    let mut h = host(dir.path(), &[], offline_models()).await;
+    h.start();
+    h.say("kim", "@Astra what is the capital of France?").await;
+    let o = h.one().await;
+    let reply = o.actions.iter().find(|a| a.cog == "ai-companion").expect("the companion replied");
+    let Action::Reply { content } = &reply.action else { panic!("{reply:?}") };
+    assert!(!content.contains("can't think right now"), "the model answered: {content}");
+    assert!(!content.trim().is_empty());
+    // Worded unlike any knowledge-base question, close in meaning to one.
+    h.say("lee", "help: the quiz thing keeps throwing an error at me").await;
+    let o = h.one().await;
+    let reply = o.actions.iter().find(|a| a.cog == "support").expect("support replied");
+    assert!(matches!(&reply.action, Action::Reply { content } if content.to_lowercase().contains("quiz")), "{reply:?}");
+    h.stop().await;
+}
