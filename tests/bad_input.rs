@@ -44,29 +44,109 @@ fn check<S: Strategy>(
 // ---- config files -------------------------------------------------------------
 
 const SECTIONS: &[&str] = &[
-    "", "[limits]", "[rate_limit]", "[llm]", "[embed]", "[discord]", "[cogs.x]",
-    "[cogs.x.settings]", "[guilds.\"1\"]", "[guilds.\"1\".rate_limit]", "[guilds.\"1\".cogs.x]",
-    "[[limits]]", "[cogs]", "[bogus]",
+    "",
+    "[limits]",
+    "[rate_limit]",
+    "[llm]",
+    "[embed]",
+    "[discord]",
+    "[cogs.x]",
+    "[cogs.x.settings]",
+    "[guilds.\"1\"]",
+    "[guilds.\"1\".rate_limit]",
+    "[guilds.\"1\".cogs.x]",
+    "[[limits]]",
+    "[cogs]",
+    "[bogus]",
 ];
 
 const KEYS: &[&str] = &[
-    "plugin_dir", "store", "cache_dir", "bundled_cogs", "bot_name", "models_dir",
-    "queue_capacity", "max_concurrent", "reserved_critical", "task_timeout_ms", "retries",
-    "retry_backoff_ms", "triage_deadline_ms", "handle_deadline_ms", "memory_mib",
-    "kv_ops_per_call", "kv_ops_per_minute", "llm_calls_per_minute", "breaker_crashes",
-    "breaker_window_ms", "breaker_cooldown_ms", "messages", "per_seconds", "applies_to",
-    "backend", "url", "model", "api_key_env", "timeout_ms", "threads", "token", "token_env",
-    "dev_guild", "modlog_channel", "shards", "total_shards", "enabled", "grants", "settings",
-    "limits", "rate_limit", "llm", "cogs", "x", "\"quoted key\"", "limits.reserved_critical",
+    "plugin_dir",
+    "store",
+    "cache_dir",
+    "bundled_cogs",
+    "bot_name",
+    "models_dir",
+    "queue_capacity",
+    "max_concurrent",
+    "reserved_critical",
+    "task_timeout_ms",
+    "retries",
+    "retry_backoff_ms",
+    "triage_deadline_ms",
+    "handle_deadline_ms",
+    "memory_mib",
+    "kv_ops_per_call",
+    "kv_ops_per_minute",
+    "llm_calls_per_minute",
+    "breaker_crashes",
+    "breaker_window_ms",
+    "breaker_cooldown_ms",
+    "messages",
+    "per_seconds",
+    "applies_to",
+    "backend",
+    "url",
+    "model",
+    "api_key_env",
+    "timeout_ms",
+    "threads",
+    "token",
+    "token_env",
+    "dev_guild",
+    "modlog_channel",
+    "shards",
+    "total_shards",
+    "enabled",
+    "grants",
+    "settings",
+    "limits",
+    "rate_limit",
+    "llm",
+    "cogs",
+    "x",
+    "\"quoted key\"",
+    "limits.reserved_critical",
 ];
 
 const VALUES: &[&str] = &[
-    "0", "1", "4", "-1", "10", "4294967296", "99999999999999999999", "3.5", "nan", "true",
-    "\"\"", "\"lots\"", "\"openai\"", "\"none\"", "\"stand-in\"", "\"http://x\"", "\"0-3\"",
-    "\"3-1\"", "\"42\"", "\"general\"", "[]", "[\"critical\"]", "[\"high\", \"low\"]",
-    "[\"kv\", \"root\"]", "[1, 2]", "{}", "{ reserved_critical = 4, max_concurrent = 4 }",
-    "{ backend = \"openai\" }", "{ a = 1 }", "1979-05-27", "'''multi\nline'''", "\"\\u0000\"",
-    "\"\\uD800\"", "= =", "", "[", "\"unterminated",
+    "0",
+    "1",
+    "4",
+    "-1",
+    "10",
+    "4294967296",
+    "99999999999999999999",
+    "3.5",
+    "nan",
+    "true",
+    "\"\"",
+    "\"lots\"",
+    "\"openai\"",
+    "\"none\"",
+    "\"stand-in\"",
+    "\"http://x\"",
+    "\"0-3\"",
+    "\"3-1\"",
+    "\"42\"",
+    "\"general\"",
+    "[]",
+    "[\"critical\"]",
+    "[\"high\", \"low\"]",
+    "[\"kv\", \"root\"]",
+    "[1, 2]",
+    "{}",
+    "{ reserved_critical = 4, max_concurrent = 4 }",
+    "{ backend = \"openai\" }",
+    "{ a = 1 }",
+    "1979-05-27",
+    "'''multi\nline'''",
+    "\"\\u0000\"",
+    "\"\\uD800\"",
+    "= =",
+    "",
+    "[",
+    "\"unterminated",
 ];
 
 fn toml_text() -> impl Strategy<Value = String> {
@@ -92,11 +172,25 @@ fn any_config_text_is_accepted_or_refused_with_the_file_and_a_line_never_a_panic
             let line = e.line;
             prop_assert!(line.is_some(), "no line in `{}` for {:?}", e, text);
             let line = line.unwrap();
-            prop_assert!(line >= 1 && line <= text.split('\n').count().max(1), "line {} of {:?}", line, text);
-            prop_assert!(e.to_string().starts_with(&format!("{}:{}: ", path.display(), line)));
+            prop_assert!(
+                line >= 1 && line <= text.split('\n').count().max(1),
+                "line {} of {:?}",
+                line,
+                text
+            );
+            let prefix = format!("{}:{}: ", path.display(), line);
+            prop_assert!(e.to_string().starts_with(&prefix), "{}", e);
         }
         Ok(())
     });
+}
+
+#[test]
+fn the_commented_example_config_is_valid() {
+    let text = include_str!("../examples/astra.toml");
+    if let Err(e) = Config::parse(text, Path::new("examples/astra.toml")) {
+        panic!("{e}");
+    }
 }
 
 // ---- replay lines -------------------------------------------------------------
@@ -119,8 +213,16 @@ fn json_value() -> impl Strategy<Value = String> {
 
 fn replay_line() -> impl Strategy<Value = String> {
     let field = prop_oneof![
-        Just("user"), Just("content"), Just("id"), Just("guild"), Just("channel"),
-        Just("mentions_bot"), Just("roles"), Just("mentions"), Just("at_ms"), Just("extra"),
+        Just("user"),
+        Just("content"),
+        Just("id"),
+        Just("guild"),
+        Just("channel"),
+        Just("mentions_bot"),
+        Just("roles"),
+        Just("mentions"),
+        Just("at_ms"),
+        Just("extra"),
     ];
     prop_oneof![
         4 => prop::collection::vec((field, json_value()), 0..8).prop_map(|fields| {
@@ -134,24 +236,34 @@ fn replay_line() -> impl Strategy<Value = String> {
 
 #[test]
 fn any_replay_line_parses_or_is_refused_naming_its_line_never_a_panic() {
-    check("replay lines", 20_000, (replay_line(), 1usize..100_000), |(line, n)| {
-        match astra::gateway::replay::parse_line(&line, n) {
-            Ok(parsed) => {
-                let m = parsed.into_message("Astra");
-                prop_assert!(!m.author.id.is_empty() || line.contains("\"user\":\"\""));
+    check(
+        "replay lines",
+        20_000,
+        (replay_line(), 1usize..100_000),
+        |(line, n)| {
+            match astra::gateway::replay::parse_line(&line, n) {
+                Ok(parsed) => {
+                    let m = parsed.into_message("Astra");
+                    prop_assert!(!m.author.id.is_empty() || line.contains("\"user\":\"\""));
+                }
+                Err(e) => prop_assert!(e.starts_with(&format!("line {n}: ")), "{}", e),
             }
-            Err(e) => prop_assert!(e.starts_with(&format!("line {n}: ")), "{}", e),
-        }
-        Ok(())
-    });
+            Ok(())
+        },
+    );
     // Lone surrogates from JSON are refused with the reason, not turned into text.
-    let e = astra::gateway::replay::parse_line(r#"{"user":"a","content":"x\ud800y"}"#, 7).unwrap_err();
-    assert!(e.starts_with("line 7: ") && e.contains("surrogate"), "{e}");
+    for line in [
+        r#"{"user":"a","content":"x\ud800"}"#,
+        r#"{"user":"a","content":"x\ud800y"}"#,
+    ] {
+        let e = astra::gateway::replay::parse_line(line, 7).unwrap_err();
+        assert!(e.starts_with("line 7: ") && e.contains("escape"), "{e}");
+    }
 }
 
 // ---- the pipeline: commands and messages ---------------------------------------
 
-const BUNDLED: &str = "bundled_cogs = true\n[limits]\nbreaker_crashes = 0\n[rate_limit]\nmessages = 1000000\nper_seconds = 1\n[llm]\nbackend = \"stand-in\"\nstand_in_delay_ms = 0\n[embed]\nbackend = \"none\"\n";
+const BUNDLED: &str = "bundled_cogs = true\n[cogs.test-echo]\ntriage_deadline_ms = 1000\n[limits]\nbreaker_crashes = 0\n[rate_limit]\nmessages = 1000000\nper_seconds = 1\n[llm]\nbackend = \"stand-in\"\nstand_in_delay_ms = 0\n[embed]\nbackend = \"none\"\n";
 
 struct Pipeline {
     rt: tokio::runtime::Runtime,
@@ -176,20 +288,53 @@ fn pipeline(extra: &[&str]) -> Pipeline {
 }
 
 const COMMANDS: &[&str] = &[
-    "warn", "warnings", "clearwarn", "timeout", "kick", "ban", "purge", "ask", "forget", "help",
-    "kb", "stats", "automod test", "plugins list", "plugins enable", "plugins disable",
-    "plugins rollback", "performance", "count", "nosuch",
+    "warn",
+    "warnings",
+    "clearwarn",
+    "timeout",
+    "kick",
+    "ban",
+    "purge",
+    "ask",
+    "forget",
+    "help",
+    "kb",
+    "stats",
+    "automod test",
+    "plugins list",
+    "plugins enable",
+    "plugins disable",
+    "plugins rollback",
+    "performance",
+    "count",
+    "nosuch",
 ];
 
 fn command_text() -> impl Strategy<Value = String> {
     let arg = prop_oneof![
-        (prop_oneof![Just("user"), Just("reason"), Just("seconds"), Just("count"), Just("text"),
-            Just("name"), Just("duration"), Just("question"), Just("key")],
-         prop_oneof![
-            Just("0".to_string()), Just("-1".to_string()), Just("9223372036854775807".to_string()),
-            Just("true".to_string()), Just("\"\"".to_string()), Just("security".to_string()),
-            "\\PC{0,30}", any::<String>().prop_map(|s| format!("\"{s}\"")),
-         ])
+        (
+            prop_oneof![
+                Just("user"),
+                Just("reason"),
+                Just("seconds"),
+                Just("count"),
+                Just("text"),
+                Just("name"),
+                Just("duration"),
+                Just("question"),
+                Just("key")
+            ],
+            prop_oneof![
+                Just("0".to_string()),
+                Just("-1".to_string()),
+                Just("9223372036854775807".to_string()),
+                Just("true".to_string()),
+                Just("\"\"".to_string()),
+                Just("security".to_string()),
+                "\\PC{0,30}",
+                any::<String>().prop_map(|s| format!("\"{s}\"")),
+            ]
+        )
             .prop_map(|(k, v)| format!("{k}:{v}")),
         "\\PC{0,20}",
     ];
@@ -226,9 +371,37 @@ fn any_slash_command_text_is_answered_or_refused_by_name_and_no_cog_crashes() {
 
 fn content() -> impl Strategy<Value = String> {
     let odd = prop::sample::select(vec![
-        '\u{0}', '\u{7}', '\u{1b}', '\r', '\n', '\t', '\u{200b}', '\u{200c}', '\u{200d}',
-        '\u{2060}', '\u{feff}', '\u{202e}', '\u{0301}', '\u{fffd}', '\u{10ffff}', '😀', 'a', 'f',
-        'u', 'c', 'k', '@', ' ', '.', '/', 'd', 'i', 's', 'o', 'r', 'g',
+        '\u{0}',
+        '\u{7}',
+        '\u{1b}',
+        '\r',
+        '\n',
+        '\t',
+        '\u{200b}',
+        '\u{200c}',
+        '\u{200d}',
+        '\u{2060}',
+        '\u{feff}',
+        '\u{202e}',
+        '\u{0301}',
+        '\u{fffd}',
+        '\u{10ffff}',
+        '😀',
+        'a',
+        'f',
+        'u',
+        'c',
+        'k',
+        '@',
+        ' ',
+        '.',
+        '/',
+        'd',
+        'i',
+        's',
+        'o',
+        'r',
+        'g',
     ]);
     prop_oneof![
         1 => Just(String::new()),
@@ -248,6 +421,7 @@ fn content() -> impl Strategy<Value = String> {
 fn any_message_content_gets_exactly_one_outcome_through_the_bundled_cogs() {
     let p = pipeline(&["test-echo"]);
     let failed = std::sync::atomic::AtomicU64::new(0);
+    let kinds = Mutex::new(std::collections::BTreeMap::<String, u32>::new());
     check("message content", 400, content(), |text| {
         let mut h = p.host.lock().unwrap();
         p.rt.block_on(async {
@@ -257,10 +431,28 @@ fn any_message_content_gets_exactly_one_outcome_through_the_bundled_cogs() {
             if o.outcome == OutcomeKind::Failed {
                 failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let error = o.error.as_deref().unwrap_or("");
-                prop_assert!(error.contains("cog `"), "a failure names the cog: {}", error);
+                for part in error.split("; ") {
+                    let size = match text.chars().count() {
+                        0..=2000 => "≤ 2,000 characters",
+                        2001..=4000 => "2,001-4,000 characters",
+                        _ => "over 4,000 characters",
+                    };
+                    let kind: String =
+                        format!("{} ({size})", part.chars().take(90).collect::<String>());
+                    *kinds.lock().unwrap().entry(kind).or_default() += 1;
+                }
+                prop_assert!(
+                    error.contains("cog `"),
+                    "a failure names the cog: {}",
+                    error
+                );
             }
             // The echo cog saw the message whatever it held.
-            prop_assert!(o.actions.iter().any(|a| a.cog == "test-echo"), "{:?}", o.error);
+            prop_assert!(
+                o.actions.iter().any(|a| a.cog == "test-echo"),
+                "{:?}",
+                o.error
+            );
             Ok::<(), TestCaseError>(())
         })
     });
@@ -272,6 +464,31 @@ fn any_message_content_gets_exactly_one_outcome_through_the_bundled_cogs() {
         ledger.settled(),
         failed.into_inner()
     );
+    for (kind, n) in kinds.into_inner().unwrap() {
+        println!("  {n} × {kind}");
+    }
+}
+
+/// Found by the property above: a message with 100,000 mentions cost every cog its
+/// whole triage deadline just to copy in, so it reached no cog — not even security,
+/// whose mention-spam rule exists for exactly this. The host now cuts lists at ingest.
+#[test]
+fn a_message_with_100000_mentions_still_reaches_security_as_mention_spam() {
+    let p = pipeline(&["test-echo"]);
+    let text: Vec<String> = (0..100_000).map(|i| format!("@u{i}")).collect();
+    let mut h = p.host.lock().unwrap();
+    let o = p.rt.block_on(async {
+        h.say("spammer", &text.join(" ")).await;
+        h.one().await
+    });
+    assert_eq!(o.outcome, OutcomeKind::Processed, "{:?}", o.error);
+    assert_eq!(o.priority, astra::event::Priority::Critical);
+    assert!(
+        o.actions.iter().any(|a| a.cog == "security"),
+        "{:?}",
+        o.actions
+    );
+    assert!(o.actions.iter().any(|a| a.cog == "test-echo"));
 }
 
 // ---- the component loader -------------------------------------------------------

@@ -11,38 +11,57 @@ use common::*;
 const BUNDLED: &str = "bundled_cogs = true\n[llm]\nbackend = \"stand-in\"\nstand_in_delay_ms = 5\n[embed]\nbackend = \"none\"\n";
 
 fn kinds(o: &astra::event::Outcome) -> Vec<(String, &'static str)> {
-    o.actions.iter().map(|a| (a.cog.clone(), a.action.kind())).collect()
+    o.actions
+        .iter()
+        .map(|a| (a.cog.clone(), a.action.kind()))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_busy_chat_scenario_gets_the_labelled_priorities_and_actions() {
     let dir = tempdir();
-    let rows = astra::demo::play(config(dir.path(), BUNDLED)).await.unwrap();
+    let rows = astra::demo::play(config(dir.path(), BUNDLED))
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 10);
     let by_user = |u: &str| rows.iter().find(|r| r.0 == u).unwrap().2.clone();
     for user in ["User1", "User5", "User10"] {
         let o = by_user(user);
         assert_eq!(o.priority, Priority::Critical, "{user}");
         let k = kinds(&o);
-        assert!(k.contains(&("security".into(), "delete-message")), "{user}: {k:?}");
+        assert!(
+            k.contains(&("security".into(), "delete-message")),
+            "{user}: {k:?}"
+        );
         assert!(k.contains(&("security".into(), "warn")), "{user}: {k:?}");
     }
     for user in ["User2", "User6"] {
         let o = by_user(user);
         assert_eq!(o.priority, Priority::High, "{user}");
-        assert!(kinds(&o).contains(&("ai-companion".into(), "reply")), "{user}: {:?}", o.actions);
+        assert!(
+            kinds(&o).contains(&("ai-companion".into(), "reply")),
+            "{user}: {:?}",
+            o.actions
+        );
     }
     for user in ["User4", "User8"] {
         let o = by_user(user);
         assert_eq!(o.priority, Priority::High, "{user}");
-        assert!(kinds(&o).contains(&("support".into(), "reply")), "{user}: {:?}", o.actions);
+        assert!(
+            kinds(&o).contains(&("support".into(), "reply")),
+            "{user}: {:?}",
+            o.actions
+        );
     }
     for user in ["User3", "User7", "User9"] {
         let o = by_user(user);
         assert_eq!(o.priority, Priority::Normal, "{user}");
         assert!(o.actions.is_empty(), "{user}: {:?}", o.actions);
     }
-    assert!(rows.iter().all(|r| r.2.outcome == OutcomeKind::Processed), "{rows:#?}");
+    assert!(
+        rows.iter().all(|r| r.2.outcome == OutcomeKind::Processed),
+        "{rows:#?}"
+    );
 }
 
 fn corpus(name: &str) -> Vec<String> {
@@ -59,7 +78,12 @@ fn corpus(name: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_compiled_security_cog_meets_the_recall_and_false_positive_floors_on_the_corpus() {
     let dir = tempdir();
-    let mut h = host(dir.path(), &[], &format!("{BUNDLED}[limits]\nqueue_capacity = 5000\n")).await;
+    let mut h = host(
+        dir.path(),
+        &[],
+        &format!("{BUNDLED}[limits]\nqueue_capacity = 5000\n"),
+    )
+    .await;
     h.start();
     let abusive = corpus("abusive.txt");
     let clean = corpus("clean.txt");
@@ -110,7 +134,11 @@ async fn emergencies_are_critical_answered_with_care_and_never_punished() {
     let k = kinds(&o);
     assert!(k.contains(&("security".into(), "reply")), "{k:?}");
     assert!(k.contains(&("security".into(), "log-to-modlog")), "{k:?}");
-    assert!(!k.iter().any(|(_, kind)| ["warn", "delete-message", "timeout", "ban", "kick"].contains(kind)), "{k:?}");
+    assert!(
+        !k.iter()
+            .any(|(_, kind)| ["warn", "delete-message", "timeout", "ban", "kick"].contains(kind)),
+        "{k:?}"
+    );
     h.stop().await;
 }
 
@@ -119,7 +147,11 @@ async fn three_warnings_in_a_day_escalate_to_a_timeout_and_are_listed() {
     let dir = tempdir();
     let mut h = host(dir.path(), &[], BUNDLED).await;
     h.start();
-    let insults = ["you are a fucking idiot", "shut up bitch", "what a piece of shit you are"];
+    let insults = [
+        "you are a fucking idiot",
+        "shut up bitch",
+        "what a piece of shit you are",
+    ];
     let mut last = None;
     for text in insults {
         h.say("troll", text).await;
@@ -130,7 +162,11 @@ async fn three_warnings_in_a_day_escalate_to_a_timeout_and_are_listed() {
         .actions
         .iter()
         .find(|a| a.cog == "moderation" && matches!(a.action, Action::Timeout { .. }));
-    assert!(timeout.is_some(), "third warning escalates: {:?}", last.actions);
+    assert!(
+        timeout.is_some(),
+        "third warning escalates: {:?}",
+        last.actions
+    );
     let reply = h
         .dispatcher()
         .command(command(
@@ -141,7 +177,11 @@ async fn three_warnings_in_a_day_escalate_to_a_timeout_and_are_listed() {
         ))
         .await
         .unwrap();
-    assert!(reply.content.matches("profanity").count() >= 3, "{}", reply.content);
+    assert!(
+        reply.content.matches("profanity").count() >= 3,
+        "{}",
+        reply.content
+    );
     h.stop().await;
 }
 
@@ -160,14 +200,42 @@ async fn moderator_commands_are_checked_by_the_host_before_the_cog_runs() {
             ],
         )
     };
-    let refused = h.dispatcher().command(ban(&[Permission::Everyone])).await.unwrap_err();
-    assert!(refused.to_string().contains("requires the BanMembers permission"), "{refused}");
-    for name in ["warn", "timeout", "kick", "purge", "clearwarn", "warnings", "automod test"] {
-        let e = h.dispatcher().command(command(name, "someone", &[], &[])).await.unwrap_err();
+    let refused = h
+        .dispatcher()
+        .command(ban(&[Permission::Everyone]))
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("requires the BanMembers permission"),
+        "{refused}"
+    );
+    for name in [
+        "warn",
+        "timeout",
+        "kick",
+        "purge",
+        "clearwarn",
+        "warnings",
+        "automod test",
+    ] {
+        let e = h
+            .dispatcher()
+            .command(command(name, "someone", &[], &[]))
+            .await
+            .unwrap_err();
         assert!(e.to_string().contains("requires"), "/{name}: {e}");
     }
-    let done = h.dispatcher().command(ban(&[Permission::BanMembers])).await.unwrap();
-    assert!(done.actions.iter().any(|a| matches!(&a.action, Action::Ban { user_id, .. } if user_id == "victim")));
+    let done = h
+        .dispatcher()
+        .command(ban(&[Permission::BanMembers]))
+        .await
+        .unwrap();
+    assert!(done
+        .actions
+        .iter()
+        .any(|a| matches!(&a.action, Action::Ban { user_id, .. } if user_id == "victim")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -177,15 +245,37 @@ async fn support_answers_from_the_knowledge_base_and_pings_staff_when_it_does_no
     h.start();
     h.say("amy", "Help! Bot commands not working!").await;
     let o = h.one().await;
-    let reply = o.actions.iter().find(|a| a.cog == "support").expect("support replied");
-    assert!(matches!(&reply.action, Action::Reply { content } if content.contains("online")), "{reply:?}");
+    let reply = o
+        .actions
+        .iter()
+        .find(|a| a.cog == "support")
+        .expect("support replied");
+    assert!(
+        matches!(&reply.action, Action::Reply { content } if content.contains("online")),
+        "{reply:?}"
+    );
     h.say("ben", "help, my goldfish problem is urgent").await;
     let o = h.one().await;
-    let reply = o.actions.iter().find(|a| a.cog == "support").expect("support replied");
-    assert!(matches!(&reply.action, Action::Reply { content } if content.contains("@staff")), "{reply:?}");
-    let help = h.dispatcher().command(command("help", "amy", &[], &[])).await.unwrap();
+    let reply = o
+        .actions
+        .iter()
+        .find(|a| a.cog == "support")
+        .expect("support replied");
+    assert!(
+        matches!(&reply.action, Action::Reply { content } if content.contains("@staff")),
+        "{reply:?}"
+    );
+    let help = h
+        .dispatcher()
+        .command(command("help", "amy", &[], &[]))
+        .await
+        .unwrap();
     for cmd in ["warn", "ban", "stats", "ask", "automod test", "help"] {
-        assert!(help.content.contains(cmd), "/help lists /{cmd}: {}", help.content);
+        assert!(
+            help.content.contains(cmd),
+            "/help lists /{cmd}: {}",
+            help.content
+        );
     }
     h.stop().await;
 }
@@ -199,7 +289,11 @@ async fn analytics_counts_messages_per_channel_and_reports_them() {
         h.say(&format!("u{i}"), "good morning").await;
     }
     h.outcomes(4).await;
-    let stats = h.dispatcher().command(command("stats", "u0", &[], &[])).await.unwrap();
+    let stats = h
+        .dispatcher()
+        .command(command("stats", "u0", &[], &[]))
+        .await
+        .unwrap();
     assert!(stats.content.contains('4'), "{}", stats.content);
     assert!(stats.content.contains("general"), "{}", stats.content);
     h.stop().await;
@@ -217,14 +311,31 @@ async fn with_the_offline_models_the_companion_answers_and_support_matches_by_me
     h.start();
     h.say("kim", "@Astra what is the capital of France?").await;
     let o = h.one().await;
-    let reply = o.actions.iter().find(|a| a.cog == "ai-companion").expect("the companion replied");
-    let Action::Reply { content } = &reply.action else { panic!("{reply:?}") };
-    assert!(!content.contains("can't think right now"), "the model answered: {content}");
+    let reply = o
+        .actions
+        .iter()
+        .find(|a| a.cog == "ai-companion")
+        .expect("the companion replied");
+    let Action::Reply { content } = &reply.action else {
+        panic!("{reply:?}")
+    };
+    assert!(
+        !content.contains("can't think right now"),
+        "the model answered: {content}"
+    );
     assert!(!content.trim().is_empty());
     // Worded unlike any knowledge-base question, close in meaning to one.
-    h.say("lee", "help: the quiz thing keeps throwing an error at me").await;
+    h.say("lee", "help: the quiz thing keeps throwing an error at me")
+        .await;
     let o = h.one().await;
-    let reply = o.actions.iter().find(|a| a.cog == "support").expect("support replied");
-    assert!(matches!(&reply.action, Action::Reply { content } if content.to_lowercase().contains("quiz")), "{reply:?}");
+    let reply = o
+        .actions
+        .iter()
+        .find(|a| a.cog == "support")
+        .expect("support replied");
+    assert!(
+        matches!(&reply.action, Action::Reply { content } if content.to_lowercase().contains("quiz")),
+        "{reply:?}"
+    );
     h.stop().await;
 }

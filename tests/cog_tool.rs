@@ -126,6 +126,78 @@ fn cog_check_names_the_wit_version_an_incompatible_cog_was_built_for() {
     assert!(all.contains("this host offers astra:bot@0.1.0"), "{all}");
 }
 
+#[test]
+fn cog_check_names_the_imports_the_host_does_not_offer() {
+    let dir = common::tempdir();
+    // Rename the WASI cli interfaces the cog imports to a package nobody offers.
+    let bytes = std::fs::read(common::cog_path("test-echo")).unwrap();
+    let file = dir.path().join("foreign.wasm");
+    std::fs::write(&file, replace_all(&bytes, b"wasi:cli/", b"acme:foo/")).unwrap();
+    let out = astra(dir.path())
+        .args(["cog", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let all = text(&out);
+    assert!(
+        all.contains("in plain words: it imports `acme:foo/environment@"),
+        "{all}"
+    );
+    assert!(all.contains("which this host does not offer"), "{all}");
+}
+
+#[test]
+fn cog_check_names_a_missing_export() {
+    let dir = common::tempdir();
+    let bytes = std::fs::read(common::cog_path("test-echo")).unwrap();
+    let file = dir.path().join("no-command.wasm");
+    std::fs::write(
+        &file,
+        replace_all(&bytes, b"handle-command", b"handle-kommand"),
+    )
+    .unwrap();
+    let out = astra(dir.path())
+        .args(["cog", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let all = text(&out);
+    assert!(
+        all.contains("it does not export `handle-command` of the `cog` world"),
+        "{all}"
+    );
+    assert!(all.contains("`handle-kommand`"), "{all}");
+}
+
+#[test]
+fn the_examples_pass_their_own_scenarios() {
+    if example_cogs::skipped("example scenarios") {
+        return;
+    }
+    let dir = common::tempdir();
+    for (example, passed) in [("python-trivia", 11), ("js-notes", 8)] {
+        let wasm = example_cogs::example(example);
+        let scenario = example_cogs::repo_root()
+            .join("examples")
+            .join(example)
+            .join("scenario.jsonl");
+        let out = astra(dir.path())
+            .args(["cog", "test"])
+            .arg(&wasm)
+            .arg(&scenario)
+            .output()
+            .unwrap();
+        let all = text(&out);
+        assert!(out.status.success(), "{example}:\n{all}");
+        assert!(
+            all.contains(&format!("scenario: {passed} passed, 0 failed")),
+            "{example}:\n{all}"
+        );
+    }
+}
+
 fn replace_all(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     let mut out = haystack.to_vec();
     let mut i = 0;

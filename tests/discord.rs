@@ -49,6 +49,11 @@ impl Default for Setup {
 
 /// A host with the bundled cogs, connected through serenity to a fresh fake Discord.
 async fn bot(setup: Setup) -> Bot {
+    // `RUST_LOG=serenity=debug,astra=debug` shows the rate limiter and the adapter at work.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let dir = common::tempdir();
     let fake = FakeDiscord::start().await;
     let mut host = common::host(dir.path(), &[], BUNDLED).await;
@@ -125,9 +130,17 @@ async fn at_ready_the_cogs_slash_commands_are_registered_in_the_dev_guild() {
         .wait_for("PUT", &format!("/guilds/{GUILD_ID}/commands"))
         .await;
     let commands = put.body.as_array().unwrap();
-    let names: Vec<&str> = commands.iter().map(|c| c["name"].as_str().unwrap()).collect();
-    for expected in ["warn", "warnings", "timeout", "kick", "ban", "purge", "stats", "help", "automod"] {
-        assert!(names.contains(&expected), "{expected} missing from {names:?}");
+    let names: Vec<&str> = commands
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "warn", "warnings", "timeout", "kick", "ban", "purge", "stats", "help", "automod",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
     }
     let automod = commands.iter().find(|c| c["name"] == "automod").unwrap();
     assert!(
@@ -150,17 +163,29 @@ async fn at_ready_the_cogs_slash_commands_are_registered_in_the_dev_guild() {
     // Unchanged commands are not registered again; a hot swap's nudge re-checks.
     bot.sync.changed();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let puts = bot.fake.requests().iter().filter(|r| r.method == "PUT" && r.path.ends_with("/commands")).count();
+    let puts = bot
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path.ends_with("/commands"))
+        .count();
     assert_eq!(puts, 1);
     bot.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_dev_guild_the_commands_are_registered_globally() {
-    let bot = bot(Setup { dev_guild: false, ..Setup::default() }).await;
+    let bot = bot(Setup {
+        dev_guild: false,
+        ..Setup::default()
+    })
+    .await;
     let put = bot
         .fake
-        .wait_for("PUT", &format!("/applications/{}/commands", fake_discord::APP_ID))
+        .wait_for(
+            "PUT",
+            &format!("/applications/{}/commands", fake_discord::APP_ID),
+        )
         .await;
     assert!(!put.body.as_array().unwrap().is_empty());
     bot.shutdown().await;
@@ -169,7 +194,9 @@ async fn without_a_dev_guild_the_commands_are_registered_globally() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_abusive_message_is_deleted_and_its_author_warned() {
     let mut bot = bot(Setup::default()).await;
-    let id = bot.fake.message(4242, "User1", "This server fucking sucks!");
+    let id = bot
+        .fake
+        .message(4242, "User1", "This server fucking sucks!");
     bot.fake
         .wait_for("DELETE", &format!("/channels/{CHANNEL_ID}/messages/{id}"))
         .await;
@@ -185,16 +212,21 @@ async fn an_abusive_message_is_deleted_and_its_author_warned() {
     let delivery = bot.delivery(&id.to_string()).await;
     assert!(delivery.failed.is_empty(), "{:?}", delivery.failed);
     let kinds: Vec<&str> = delivery.done.iter().map(|a| a.action.kind()).collect();
-    assert!(kinds.contains(&"delete-message") && kinds.contains(&"warn"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"delete-message") && kinds.contains(&"warn"),
+        "{kinds:?}"
+    );
     bot.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mention_of_the_bot_gets_a_reply_to_that_message() {
     let bot = bot(Setup::default()).await;
-    let id = bot
-        .fake
-        .message(77, "User6", &format!("<@{}> tell me about space", fake_discord::BOT_ID));
+    let id = bot.fake.message(
+        77,
+        "User6",
+        &format!("<@{}> tell me about space", fake_discord::BOT_ID),
+    );
     bot.fake
         .wait_until("a reply", |r, _| {
             r.iter().any(|r| {
@@ -213,7 +245,10 @@ async fn a_warn_command_is_answered_and_the_warning_is_stored() {
         555,
         MODERATOR,
         "warn",
-        json!([user_option("user", 123), text_option("reason", "spamming links")]),
+        json!([
+            user_option("user", 123),
+            text_option("reason", "spamming links")
+        ]),
     );
     let callback = bot
         .fake
@@ -227,9 +262,12 @@ async fn a_warn_command_is_answered_and_the_warning_is_stored() {
     assert!(delivery.failed.is_empty(), "{:?}", delivery.failed);
     assert!(delivery.done.iter().any(|a| a.action.kind() == "warn"));
 
-    let id = bot
-        .fake
-        .command(555, MODERATOR, "warnings", json!([user_option("user", 123)]));
+    let id = bot.fake.command(
+        555,
+        MODERATOR,
+        "warnings",
+        json!([user_option("user", 123)]),
+    );
     let callback = bot
         .fake
         .wait_for("POST", &format!("/interactions/{id}/token-{id}/callback"))
@@ -256,12 +294,19 @@ async fn a_slow_command_is_deferred_then_followed_up() {
         .fake
         .wait_for("POST", &format!("/interactions/{id}/token-{id}/callback"))
         .await;
-    assert_eq!(callback.body["type"], 5, "deferred first: {}", callback.body);
+    assert_eq!(
+        callback.body["type"], 5,
+        "deferred first: {}",
+        callback.body
+    );
     let edit = bot
         .fake
         .wait_for("PATCH", &format!("/token-{id}/messages/@original"))
         .await;
-    assert!(edit.body["content"].as_str().unwrap().contains("Warned <@321>"));
+    assert!(edit.body["content"]
+        .as_str()
+        .unwrap()
+        .contains("Warned <@321>"));
     bot.shutdown().await;
 }
 
@@ -280,8 +325,15 @@ async fn a_command_needs_the_invokers_discord_permission() {
         .await;
     let data = &callback.body["data"];
     assert_eq!(data["flags"], 64, "refusals are ephemeral: {data}");
-    assert!(data["content"].as_str().unwrap().contains("BanMembers"), "{data}");
-    assert!(!bot.fake.requests().iter().any(|r| r.path.contains("/bans/")));
+    assert!(
+        data["content"].as_str().unwrap().contains("BanMembers"),
+        "{data}"
+    );
+    assert!(!bot
+        .fake
+        .requests()
+        .iter()
+        .any(|r| r.path.contains("/bans/")));
     bot.shutdown().await;
 }
 
@@ -295,22 +347,78 @@ async fn moderation_commands_reach_the_member_ban_and_bulk_delete_routes() {
         "timeout",
         json!([user_option("user", 11), {"name": "minutes", "type": 4, "value": 10}, text_option("reason", "cool down")]),
     );
-    let patch = fake.wait_for("PATCH", &format!("/guilds/{GUILD_ID}/members/11")).await;
-    assert!(patch.body["communication_disabled_until"].is_string(), "{}", patch.body);
-    fake.command(555, MODERATOR, "kick", json!([user_option("user", 12), text_option("reason", "bye")]));
-    fake.wait_for("DELETE", &format!("/guilds/{GUILD_ID}/members/12")).await;
-    fake.command(555, MODERATOR, "ban", json!([user_option("user", 13), text_option("reason", "raid")]));
-    fake.wait_for("PUT", &format!("/guilds/{GUILD_ID}/bans/13")).await;
-    fake.command(555, MODERATOR, "purge", json!([{"name": "count", "type": 4, "value": 5}]));
-    fake.wait_for("GET", &format!("/channels/{CHANNEL_ID}/messages?")).await;
+    let patch = fake
+        .wait_for("PATCH", &format!("/guilds/{GUILD_ID}/members/11"))
+        .await;
+    assert!(
+        patch.body["communication_disabled_until"].is_string(),
+        "{}",
+        patch.body
+    );
+    fake.command(
+        555,
+        MODERATOR,
+        "kick",
+        json!([user_option("user", 12), text_option("reason", "bye")]),
+    );
+    fake.wait_for("DELETE", &format!("/guilds/{GUILD_ID}/members/12"))
+        .await;
+    fake.command(
+        555,
+        MODERATOR,
+        "ban",
+        json!([user_option("user", 13), text_option("reason", "raid")]),
+    );
+    fake.wait_for("PUT", &format!("/guilds/{GUILD_ID}/bans/13"))
+        .await;
+    fake.command(
+        555,
+        MODERATOR,
+        "purge",
+        json!([{"name": "count", "type": 4, "value": 5}]),
+    );
+    fake.wait_for("GET", &format!("/channels/{CHANNEL_ID}/messages?"))
+        .await;
     let bulk = fake
-        .wait_for("POST", &format!("/channels/{CHANNEL_ID}/messages/bulk-delete"))
+        .wait_for(
+            "POST",
+            &format!("/channels/{CHANNEL_ID}/messages/bulk-delete"),
+        )
         .await;
     assert_eq!(bulk.body["messages"].as_array().unwrap().len(), 5);
     // the moderation cog logs to the configured mod-log channel
-    fake.wait_for("POST", &format!("/channels/{MODLOG}/messages")).await;
+    fake.wait_for("POST", &format!("/channels/{MODLOG}/messages"))
+        .await;
     let purge = bot.delivery("/purge").await;
     assert!(purge.failed.is_empty(), "{:?}", purge.failed);
+    bot.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_discord_refuses_is_reported_failed_and_the_answer_still_sent() {
+    let mut bot = bot(Setup::default()).await;
+    bot.fake.refuse("PUT", "/bans/");
+    let id = bot.fake.command(
+        555,
+        MODERATOR,
+        "ban",
+        json!([user_option("user", 14), text_option("reason", "raid")]),
+    );
+    bot.fake
+        .wait_for("POST", &format!("/interactions/{id}/token-{id}/callback"))
+        .await;
+    let delivery = bot.delivery("/ban").await;
+    let failed: Vec<(&str, &str)> = delivery
+        .failed
+        .iter()
+        .map(|f| (f.action.action.kind(), f.error.as_str()))
+        .collect();
+    assert!(
+        failed
+            .iter()
+            .any(|(kind, error)| *kind == "ban" && error.contains("Missing Permissions")),
+        "{failed:?}"
+    );
     bot.shutdown().await;
 }
 
@@ -319,21 +427,36 @@ async fn a_burst_of_actions_under_429s_is_all_delivered() {
     let mut bot = bot(Setup::default()).await;
     bot.fake.rate_limit_every(3);
     let ids: Vec<u64> = (0..50)
-        .map(|i| bot.fake.message(10_000 + i, &format!("Raider{i}"), "discord.gg/spam-link join now"))
+        .map(|i| {
+            bot.fake.message(
+                10_000 + i,
+                &format!("Raider{i}"),
+                "discord.gg/spam-link join now",
+            )
+        })
         .collect();
     let fake = bot.fake.clone();
     let expected = ids.clone();
     fake.wait_until("every delete and warning delivered", move |r, _| {
         expected.iter().all(|id| {
-            r.iter().any(|r| r.method == "DELETE" && !r.limited && r.path.ends_with(&format!("/messages/{id}")))
+            r.iter().any(|r| {
+                r.method == "DELETE" && !r.limited && r.path.ends_with(&format!("/messages/{id}"))
+            })
         }) && r
             .iter()
-            .filter(|r| r.method == "POST" && !r.limited && r.path == format!("/channels/{CHANNEL_ID}/messages"))
+            .filter(|r| {
+                r.method == "POST"
+                    && !r.limited
+                    && r.path == format!("/channels/{CHANNEL_ID}/messages")
+            })
             .count()
             >= expected.len()
     })
     .await;
-    assert!(fake.requests().iter().any(|r| r.limited), "the fake did answer with 429s");
+    assert!(
+        fake.requests().iter().any(|r| r.limited),
+        "the fake did answer with 429s"
+    );
     let mut pending: std::collections::HashSet<String> = ids.iter().map(u64::to_string).collect();
     while !pending.is_empty() {
         let d = tokio::time::timeout(Duration::from_secs(20), bot.deliveries.recv())
@@ -351,8 +474,13 @@ async fn a_burst_of_actions_under_429s_is_all_delivered() {
 async fn a_malformed_payload_is_skipped_and_the_connection_keeps_working() {
     let bot = bot(Setup::default()).await;
     bot.fake.send_raw("{this is not json");
-    bot.fake.dispatch("MESSAGE_CREATE", json!({"id": "not-a-snowflake", "content": 5}));
-    let id = bot.fake.message(4243, "User2", "This server fucking sucks!");
+    bot.fake.dispatch(
+        "MESSAGE_CREATE",
+        json!({"id": "not-a-snowflake", "content": 5}),
+    );
+    let id = bot
+        .fake
+        .message(4243, "User2", "This server fucking sucks!");
     bot.fake
         .wait_for("DELETE", &format!("/channels/{CHANNEL_ID}/messages/{id}"))
         .await;
@@ -372,7 +500,9 @@ async fn a_dropped_connection_is_resumed() {
         }
         other => panic!("expected RESUME, got {other:?}"),
     }
-    let id = bot.fake.message(4244, "User3", "This server fucking sucks!");
+    let id = bot
+        .fake
+        .message(4244, "User3", "This server fucking sucks!");
     bot.fake
         .wait_for("DELETE", &format!("/channels/{CHANNEL_ID}/messages/{id}"))
         .await;
@@ -382,7 +512,11 @@ async fn a_dropped_connection_is_resumed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_configured_shard_range_identifies_as_those_shards() {
     let bot = bot(Setup {
-        shards: Some(ShardRange { first: 1, last: 1, total: 2 }),
+        shards: Some(ShardRange {
+            first: 1,
+            last: 1,
+            total: 2,
+        }),
         ..Setup::default()
     })
     .await;

@@ -11,10 +11,11 @@ use common::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_critical_message_queued_behind_500_normal_ones_is_handled_before_them() {
     let dir = tempdir();
+    // One job at a time, so the settle order is the start order.
     let mut h = host(
         dir.path(),
         &["test-echo"],
-        "[limits]\nmax_concurrent = 2\nreserved_critical = 1\n",
+        "[limits]\nmax_concurrent = 1\nreserved_critical = 0\n",
     )
     .await;
     // Queue everything before the scheduler starts, so the order is decided only by
@@ -220,6 +221,7 @@ async fn a_call_still_failing_after_three_retries_fails_the_message() {
             },
             &format!("attempts:{id}"),
         )
+        .await
         .unwrap();
     assert_eq!(attempts.as_deref(), Some("4"), "1 call + 3 retries");
     h.stop().await;
@@ -244,6 +246,7 @@ async fn a_permanent_failure_is_not_retried() {
             },
             &format!("attempts:{id}"),
         )
+        .await
         .unwrap();
     assert_eq!(attempts.as_deref(), Some("1"));
     h.stop().await;

@@ -26,7 +26,7 @@ async fn a_hanging_model_times_out_is_retried_as_transient_and_critical_work_goe
         dir.path(),
         &["test-echo", "test-abuser"],
         &format!(
-            "[limits]\nretries = 2\nretry_backoff_ms = 10\n{}",
+            "[limits]\nretries = 2\nretry_backoff_ms = 10\ntriage_deadline_ms = 1000\n{}",
             llm_toml(&server.url, 300)
         ),
     )
@@ -47,7 +47,11 @@ async fn a_hanging_model_times_out_is_retried_as_transient_and_critical_work_goe
         error.contains("Timeout") && error.contains("gave up after 2 retries"),
         "{error}"
     );
-    assert_eq!(server.requests.load(Ordering::SeqCst), 3, "one call and two retries");
+    assert_eq!(
+        server.requests.load(Ordering::SeqCst),
+        3,
+        "one call and two retries"
+    );
     assert_eq!(h.dispatcher().metrics().retries(), 2);
     for other in [&critical, &plain] {
         let o = &outcomes[other];
@@ -78,9 +82,19 @@ async fn garbage_or_an_error_from_the_model_is_permanent_and_never_retried() {
         let o = h.one().await;
         assert_eq!(o.outcome, OutcomeKind::Failed);
         let error = o.error.unwrap();
-        assert!(error.contains("Backend") && error.contains(expect), "{behaviour:?}: {error}");
-        assert!(o.actions.iter().any(|a| a.cog == "test-echo"), "others unaffected");
-        assert_eq!(server.requests.load(Ordering::SeqCst), 1, "{behaviour:?}: not retried");
+        assert!(
+            error.contains("Backend") && error.contains(expect),
+            "{behaviour:?}: {error}"
+        );
+        assert!(
+            o.actions.iter().any(|a| a.cog == "test-echo"),
+            "others unaffected"
+        );
+        assert_eq!(
+            server.requests.load(Ordering::SeqCst),
+            1,
+            "{behaviour:?}: not retried"
+        );
         assert_eq!(h.dispatcher().metrics().retries(), 0);
         h.stop().await;
     }
@@ -105,7 +119,12 @@ async fn the_ai_companion_answers_honestly_when_the_model_hangs_or_fails() {
         let abuse = h.say("mallory", "Check out discord.gg/spam-link").await;
         let outcomes = h.outcomes(2).await;
         let answer = &outcomes[&ask];
-        assert_eq!(answer.outcome, OutcomeKind::Processed, "{behaviour:?}: {:?}", answer.error);
+        assert_eq!(
+            answer.outcome,
+            OutcomeKind::Processed,
+            "{behaviour:?}: {:?}",
+            answer.error
+        );
         let reply = answer
             .actions
             .iter()

@@ -34,6 +34,7 @@ async fn ten_times_the_queue_capacity_sheds_only_lower_priorities_and_the_ledger
         &["test-echo", "test-abuser"],
         &format!(
             "[limits]\nqueue_capacity = {CAPACITY}\nmax_concurrent = 50\nreserved_critical = 10\n\
+             triage_deadline_ms = 1000\n\
              llm_calls_per_minute = 0\n\
              [cogs.test-abuser]\ngrants = [\"log\", \"kv\", \"config\", \"llm\", \"reply\"]\n\
              [llm]\nbackend = \"stand-in\"\nstand_in_delay_ms = 20\n"
@@ -53,7 +54,8 @@ async fn ten_times_the_queue_capacity_sheds_only_lower_priorities_and_the_ledger
                     n if n % 2 == 0 => "chat slow",
                     _ => "!low slow",
                 };
-                let mut m = astra::gateway::local::message(&format!("user{}", i % 500), text, "Astra");
+                let mut m =
+                    astra::gateway::local::message(&format!("user{}", i % 500), text, "Astra");
                 m.id = format!("o{i}");
                 d.submit(m).await;
             }
@@ -77,7 +79,10 @@ async fn ten_times_the_queue_capacity_sheds_only_lower_priorities_and_the_ledger
         critical,
         "every CRITICAL message processed, none shed: {by:?}"
     );
-    let shed: usize = Priority::ALL.iter().map(|p| count(*p, OutcomeKind::Shed)).sum();
+    let shed: usize = Priority::ALL
+        .iter()
+        .map(|p| count(*p, OutcomeKind::Shed))
+        .sum();
     assert!(shed > 0, "the queues really overflowed: {by:?}");
     assert_eq!(count(Priority::Critical, OutcomeKind::Shed), 0);
     assert!(

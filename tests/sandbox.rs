@@ -218,11 +218,20 @@ async fn compiled_components_are_cached_on_disk_so_a_restart_does_not_recompile(
     let cache = dir.path().join("cache");
     let _first = host(dir.path(), &["test-echo"], "").await;
     let entries: Vec<_> = std::fs::read_dir(&cache).unwrap().flatten().collect();
-    assert_eq!(entries.len(), 1, "one compiled component in {}", cache.display());
+    assert_eq!(
+        entries.len(),
+        1,
+        "one compiled component in {}",
+        cache.display()
+    );
     let cached = entries[0].path();
     assert!(cached.extension().is_some_and(|e| e == "cwasm"));
     let written = std::fs::metadata(&cached).unwrap().modified().unwrap();
     let second = host(dir.path(), &["test-echo"], "").await;
     assert!(second.app.runtime.cog("test-echo").is_some());
-    assert_eq!(std::fs::metadata(&cached).unwrap().modified().unwrap(), written, "loaded, not rewritten");
+    assert_eq!(
+        std::fs::metadata(&cached).unwrap().modified().unwrap(),
+        written,
+        "loaded, not rewritten"
+    );
 }

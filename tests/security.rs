@@ -46,7 +46,8 @@ impl Write for Capture {
 }
 
 /// What `test-abuser` asks for must be granted explicitly (it is not bundled).
-const ABUSER: &str = "[cogs.test-abuser]\ngrants = [\"log\", \"kv\", \"config\", \"llm\", \"reply\"]\n";
+const ABUSER: &str =
+    "[cogs.test-abuser]\ngrants = [\"log\", \"kv\", \"config\", \"llm\", \"reply\"]\n";
 
 fn reply_of(o: &astra::event::Outcome, cog: &str) -> String {
     o.actions
@@ -73,29 +74,55 @@ async fn a_cog_cannot_read_files_open_sockets_read_the_environment_or_use_ungran
     h.start();
     h.say("mallory", "probe").await;
     let o = h.one().await;
-    assert_eq!(o.outcome, OutcomeKind::Processed, "nothing trapped: {:?}", o.error);
+    assert_eq!(
+        o.outcome,
+        OutcomeKind::Processed,
+        "nothing trapped: {:?}",
+        o.error
+    );
     let report = reply_of(&o, "test-sneaky");
     let got: BTreeMap<&str, &str> = report.lines().filter_map(|l| l.split_once('=')).collect();
     let failed = |name: &str| {
-        let v = got.get(name).unwrap_or_else(|| panic!("{name} missing from {report}"));
+        let v = got
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} missing from {report}"));
         assert!(v.starts_with("err:"), "{name} must fail: {v}");
     };
-    for name in ["fs_read_passwd", "fs_write", "tcp_connect", "tcp_listen", "udp_bind", "dns"] {
+    for name in [
+        "fs_read_passwd",
+        "fs_write",
+        "tcp_connect",
+        "tcp_listen",
+        "udp_bind",
+        "dns",
+    ] {
         failed(name);
     }
     let listing = got["fs_read_dir"];
-    assert!(listing.starts_with("err:") || listing == "ok:", "no directory to list: {listing}");
+    assert!(
+        listing.starts_with("err:") || listing == "ok:",
+        "no directory to list: {listing}"
+    );
     assert_eq!(got["env_vars"], "ok:0:", "no environment variables");
     assert_eq!(got["env_args"], "ok:0:", "no arguments");
     // Imports it was not granted: each says `denied` (or empty), none traps.
-    assert_eq!(got["kv_get"], "err:Denied");
-    assert_eq!(got["kv_set"], "err:Denied");
-    assert_eq!(got["llm"], "err:Denied");
-    assert_eq!(got["embed"], "err:Denied");
-    assert_eq!(got["config_all"], "ok:0:[]", "the settings are not its to read");
+    for import in ["kv_get", "kv_set", "llm", "embed"] {
+        let v = got[import];
+        assert!(
+            v.starts_with("err:") && v.ends_with("Denied"),
+            "{import}: {v}"
+        );
+    }
+    assert_eq!(
+        got["config_all"], "ok:0:[]",
+        "the settings are not its to read"
+    );
     assert_eq!(got["clock"], "ok:0");
     assert_eq!(got["log"], "ok:returned");
-    assert!(!report.contains("C0FFEE") && !report.contains("root:"), "{report}");
+    assert!(
+        !report.contains("C0FFEE") && !report.contains("root:"),
+        "{report}"
+    );
     assert!(
         !String::from_utf8_lossy(&captured_log().lock().unwrap()).contains("sneaky was here"),
         "a cog without `log` does not write to the log"
@@ -113,8 +140,19 @@ async fn a_cog_cannot_see_another_cogs_kv_data() {
     h.say("alice", "hello").await;
     h.one().await;
     // The echo cog's counter is there...
-    let echo = Scope { cog: "test-echo", guild: "local" };
-    assert_eq!(h.app.store.get(echo, "count:alice").unwrap().as_deref(), Some("1"));
+    let echo = Scope {
+        cog: "test-echo",
+        guild: "local",
+    };
+    assert_eq!(
+        h.app
+            .store
+            .get(echo, "count:alice")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("1")
+    );
     // ...and the other cog, asking for the same key and listing everything it can,
     // finds nothing of it.
     h.say("alice", "peek").await;
@@ -151,10 +189,24 @@ async fn every_moderator_and_admin_command_is_refused_without_permission_before_
     guarded.sort_by(|a, b| a.0.cmp(&b.0));
     let names: Vec<&str> = guarded.iter().map(|(n, _)| n.as_str()).collect();
     for expected in [
-        "ban", "kick", "warn", "timeout", "purge", "clearwarn", "warnings", "plugins list",
-        "plugins reload", "plugins enable", "plugins disable", "plugins rollback", "performance",
+        "ban",
+        "kick",
+        "warn",
+        "timeout",
+        "purge",
+        "clearwarn",
+        "warnings",
+        "plugins list",
+        "plugins reload",
+        "plugins enable",
+        "plugins disable",
+        "plugins rollback",
+        "performance",
     ] {
-        assert!(names.contains(&expected), "/{expected} is guarded: {names:?}");
+        assert!(
+            names.contains(&expected),
+            "/{expected} is guarded: {names:?}"
+        );
     }
     let calls = |h: &Host| -> u64 {
         h.app
@@ -190,7 +242,10 @@ async fn every_moderator_and_admin_command_is_refused_without_permission_before_
         }
     }
     assert_eq!(calls(&h), before, "no cog ran for a refused command");
-    println!("{} guarded commands refused without permission: {names:?}", guarded.len());
+    println!(
+        "{} guarded commands refused without permission: {names:?}",
+        guarded.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -228,8 +283,14 @@ async fn secrets_reach_neither_a_cog_nor_the_log_even_when_the_model_server_echo
         "the key was sent to the model server"
     );
     let error = o.error.expect("the cog failed the message");
-    assert!(error.contains("Incorrect API key") && error.contains("***"), "{error}");
-    assert!(!error.contains(LLM_KEY), "the cog never saw the key: {error}");
+    assert!(
+        error.contains("Incorrect API key") && error.contains("***"),
+        "{error}"
+    );
+    assert!(
+        !error.contains(LLM_KEY),
+        "the cog never saw the key: {error}"
+    );
     h.stop().await;
     assert!(!format!("{:?}", h.app.policy.config()).contains(BOT_TOKEN));
     let logged = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();

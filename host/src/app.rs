@@ -2,15 +2,15 @@
 //! runtime with the bundled and configured cogs, dispatcher. Gateways and commands
 //! (`run`, `replay`, `demo`, ...) start from an [`App`].
 
+use crate::commands::HostCommands;
 use crate::config::Config;
 use crate::dispatch::{CogSwitches, Dispatcher};
 use crate::event::Outcome;
 use crate::metrics::Metrics;
-use crate::runtime::host_api::{Settings, SettingsSource};
-use crate::commands::HostCommands;
 use crate::reload::{CogManager, ProbationPolicy, Source};
+use crate::runtime::host_api::{Settings, SettingsSource};
 use crate::runtime::{CogPolicy, EngineLimits, LoadedCog, Refusal, Runtime, Services};
-use crate::store::{SqliteStore, Store};
+use crate::store::Store;
 use anyhow::{Context, Result};
 use dashmap::DashMap;
 use std::collections::BTreeMap;
@@ -58,7 +58,10 @@ impl HostPolicy {
 
     /// The host's own commands, listed by `/help` with the cogs' ones.
     pub fn set_host_commands(&self, commands: &HostCommands) {
-        *self.host_commands.write().unwrap_or_else(|p| p.into_inner()) = commands
+        *self
+            .host_commands
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = commands
             .all()
             .iter()
             .map(|c| (c.name().to_string(), c.description().to_string()))
@@ -67,7 +70,8 @@ impl HostPolicy {
 
     /// Switch cog `cog` on or off in `guild` (until restart).
     pub fn set_override(&self, cog: &str, guild: &str, enabled: bool) {
-        self.overrides.insert((cog.to_string(), guild.to_string()), enabled);
+        self.overrides
+            .insert((cog.to_string(), guild.to_string()), enabled);
     }
 
     /// Is `cog` on in `guild` (live switch, else config)?
@@ -149,7 +153,7 @@ impl CogSwitches for HostPolicy {
 pub struct LoadOptions {
     /// extra component files (tests, `astra cog test`)
     pub extra_cogs: Vec<PathBuf>,
-    /// use this store instead of the config's file
+    /// use this SQLite file instead of the config's store (file or PostgreSQL)
     pub store_path: Option<PathBuf>,
 }
 
@@ -169,11 +173,17 @@ pub struct App {
 impl App {
     pub async fn build(config: Config, options: LoadOptions) -> Result<App> {
         let config = Arc::new(config);
-        let store_path = options
-            .store_path
-            .clone()
-            .unwrap_or_else(|| config.store_path.clone());
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&store_path)?);
+        let store = match &options.store_path {
+            Some(path) => crate::store::open(path, None, 0).await?,
+            None => {
+                crate::store::open(
+                    &config.store_path,
+                    config.store_url.as_ref(),
+                    config.store_connections,
+                )
+                .await?
+            }
+        };
         let policy = Arc::new(HostPolicy::new(config.clone()));
         let (llm, embed) = crate::models::services(&config)
             .await
@@ -211,7 +221,10 @@ impl App {
                 }
             }
         }
-        for path in plugin_files(&config.plugin_dir).into_iter().chain(options.extra_cogs) {
+        for path in plugin_files(&config.plugin_dir)
+            .into_iter()
+            .chain(options.extra_cogs)
+        {
             if let Err(r) = manager.load_file(&path).await {
                 refused.push(r);
             }

@@ -26,8 +26,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Run the bot. Without a Discord token: a local chat on the terminal
-    /// (`name: message` per line, `/command key:value` for slash commands).
-    Run,
+    /// (`name: message` per line, `/command key:value` for slash commands) and a local
+    /// web page with the same chat and a live dashboard.
+    Run(RunArgs),
     /// Replay JSON Lines messages from FILE (`-` = stdin); print one JSON outcome per line.
     Replay {
         /// input file, or `-` for stdin
@@ -48,6 +49,25 @@ pub enum Cmd {
         #[command(subcommand)]
         action: CogCmd,
     },
+}
+
+/// `astra run [--web ADDR | --no-web] [--shards A-B --total-shards N]`
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RunArgs {
+    /// Serve the local web page on ADDR (e.g. 127.0.0.1:8080; port 0 picks a free one)
+    /// instead of `[web] listen`; loopback only unless `[web] allow_remote = true`
+    #[arg(long, value_name = "ADDR")]
+    pub web: Option<String>,
+    /// Do not serve the local web page
+    #[arg(long, conflicts_with = "web")]
+    pub no_web: bool,
+    /// With a Discord token: run only shards A-B (inclusive) of --total-shards
+    /// (default: `[discord] shards`, else the count Discord recommends)
+    #[arg(long, value_name = "A-B", requires = "total_shards")]
+    pub shards: Option<String>,
+    /// The bot's total shard count across all processes (with --shards)
+    #[arg(long, value_name = "N", requires = "shards")]
+    pub total_shards: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

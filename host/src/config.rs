@@ -7,7 +7,7 @@ use crate::dispatch::{DispatchConfig, RateSpec};
 use crate::event::Priority;
 use crate::runtime::bindings::types::Capability;
 use crate::runtime::host_api::{capability_from_name, capability_name, ALL_CAPABILITIES};
-use crate::runtime::{BreakerPolicy, CallLimits, GuardLimits, Grants};
+use crate::runtime::{BreakerPolicy, CallLimits, Grants, GuardLimits};
 use anyhow::Result;
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
@@ -38,6 +38,7 @@ impl fmt::Display for ConfigError {
 struct RawConfig {
     plugin_dir: Option<PathBuf>,
     store: Option<PathBuf>,
+    store_connections: Option<NonZeroU32>,
     cache_dir: Option<PathBuf>,
     bundled_cogs: Option<bool>,
     bot_name: Option<String>,
@@ -56,6 +57,17 @@ struct RawConfig {
     guilds: BTreeMap<String, RawGuild>,
     #[serde(default)]
     discord: Option<RawDiscord>,
+    #[serde(default)]
+    web: Option<RawWeb>,
+}
+
+/// `[web]` as written: the local web page `astra run` serves beside the console.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawWeb {
+    enabled: Option<bool>,
+    listen: Option<String>,
+    allow_remote: Option<bool>,
 }
 
 /// `[discord]` as written: where the token comes from, the dev guild, the mod-log
@@ -69,6 +81,7 @@ struct RawDiscord {
     modlog_channel: Option<Snowflake>,
     shards: Option<String>,
     total_shards: Option<NonZeroU32>,
+    rest_proxy: Option<String>,
 }
 
 /// A Discord id written as a TOML integer or a string of digits.
@@ -148,6 +161,8 @@ struct RawCog {
     triage_deadline_ms: Option<NonZeroU32>,
     handle_deadline_ms: Option<NonZeroU32>,
     memory_mib: Option<NonZeroU32>,
+    /// this cog's circuit breaker threshold (0 = never suspend it)
+    breaker_crashes: Option<u32>,
     #[serde(default)]
     settings: toml::Table,
 }
@@ -229,7 +244,12 @@ pub struct Config {
     /// the file it came from (`None`: defaults)
     pub source: Option<PathBuf>,
     pub plugin_dir: PathBuf,
+    /// the SQLite file (unused when `store_url` is set)
     pub store_path: PathBuf,
+    /// `store = "postgres://..."`: the PostgreSQL store several processes share
+    pub store_url: Option<Secret>,
+    /// most connections to the PostgreSQL store from this process
+    pub store_connections: usize,
     pub cache_dir: PathBuf,
     pub bundled_cogs: bool,
     pub bot_name: String,
@@ -245,9 +265,58 @@ pub struct Config {
     pub guilds: BTreeMap<String, GuildConfig>,
     /// `[discord]`: used by `astra run` when a token is found
     pub discord: DiscordSettings,
+    /// `[web]`: the local web page of `astra run` (chat and live dashboard)
+    pub web: WebSettings,
 }
 
-/// A secret (the bot token): never printed, not even by `{:?}`.
+/// The checked `[web]` table: where `astra run` serves its local page. Slash commands
+/// typed there run as an administrator, so it listens on loopback only unless the
+/// admin sets `allow_remote` (and then only loopback visitors get admin rights).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSettings {
+    pub enabled: bool,
+    pub listen: std::net::SocketAddr,
+    pub allow_remote: bool,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            enabled: true,
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
+            allow_remote: false,
+        }
+    }
+}
+
+impl WebSettings {
+    /// Check `listen` (`IP:PORT`, or `localhost:PORT`): a loopback address unless
+    /// `allow_remote`. The error says what to write instead.
+    pub fn parse_listen(listen: &str, allow_remote: bool) -> Result<std::net::SocketAddr, String> {
+        let text = listen.trim();
+        let parsed = match text.strip_prefix("localhost:") {
+            Some(port) => port
+                .parse::<u16>()
+                .ok()
+                .map(|p| std::net::SocketAddr::from(([127, 0, 0, 1], p))),
+            None => text.parse().ok(),
+        };
+        let addr = parsed.ok_or_else(|| {
+            format!("`{listen}`: write an address and port, e.g. \"127.0.0.1:8080\"")
+        })?;
+        if !addr.ip().is_loopback() && !allow_remote {
+            return Err(format!(
+                "`{listen}` is not a loopback address; the page runs slash commands \
+                 as an administrator, so it serves 127.0.0.1 only unless you also set \
+                 `allow_remote = true` in [web]"
+            ));
+        }
+        Ok(addr)
+    }
+}
+
+/// A secret (the bot token, a store URL with its password): never printed, not even
+/// by `{:?}`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
@@ -281,14 +350,19 @@ impl ShardRange {
     pub fn parse(range: &str, total: u32) -> Result<ShardRange, String> {
         let bad = || format!("shards `{range}`: write a range like `0-3` (first-last, inclusive)");
         let (first, last) = match range.trim().split_once('-') {
-            Some((a, b)) => (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?),
+            Some((a, b)) => (
+                a.trim().parse().map_err(|_| bad())?,
+                b.trim().parse().map_err(|_| bad())?,
+            ),
             None => {
                 let n = range.trim().parse().map_err(|_| bad())?;
                 (n, n)
             }
         };
         if first > last {
-            return Err(format!("shards `{range}`: the first shard is after the last"));
+            return Err(format!(
+                "shards `{range}`: the first shard is after the last"
+            ));
         }
         if total == 0 || last >= total {
             return Err(format!(
@@ -311,6 +385,9 @@ pub struct DiscordSettings {
     pub modlog_channel: Option<u64>,
     /// `None`: the shard count Discord recommends, all in this process
     pub shards: Option<ShardRange>,
+    /// send REST calls to this HTTP proxy (e.g. twilight-http-proxy) instead of
+    /// discord.com, so processes sharing one bot token share its rate limits
+    pub rest_proxy: Option<String>,
 }
 
 impl Default for DiscordSettings {
@@ -321,6 +398,7 @@ impl Default for DiscordSettings {
             dev_guild: None,
             modlog_channel: None,
             shards: None,
+            rest_proxy: None,
         }
     }
 }
@@ -407,6 +485,7 @@ impl Config {
             triage: ms(l.triage_deadline_ms, 10),
             handle: ms(l.handle_deadline_ms, 10_000),
             memory_bytes: l.memory_mib.map_or(64, |n| n.get() as usize) << 20,
+            breaker_crashes: None,
         };
         let guard_defaults = GuardLimits::default();
         let guards = GuardLimits {
@@ -420,9 +499,7 @@ impl Config {
                 .llm_calls_per_minute
                 .unwrap_or(guard_defaults.llm_calls_per_minute),
             breaker: BreakerPolicy {
-                crashes: l
-                    .breaker_crashes
-                    .unwrap_or(guard_defaults.breaker.crashes),
+                crashes: l.breaker_crashes.unwrap_or(guard_defaults.breaker.crashes),
                 window: l
                     .breaker_window_ms
                     .map_or(guard_defaults.breaker.window, |n| ms(Some(n), 0)),
@@ -500,6 +577,7 @@ impl Config {
                         memory_bytes: c
                             .memory_mib
                             .map_or(default_limits.memory_bytes, |n| (n.get() as usize) << 20),
+                        breaker_crashes: c.breaker_crashes,
                     },
                     settings: settings_json(&c.settings),
                 };
@@ -532,6 +610,33 @@ impl Config {
                     dev_guild: d.dev_guild.map(|s| s.0),
                     modlog_channel: d.modlog_channel.map(|s| s.0),
                     shards,
+                    rest_proxy: match d.rest_proxy {
+                        Some(url) if !url.starts_with("http://") && !url.starts_with("https://") => {
+                            return Err(fail(
+                                "rest_proxy",
+                                format!(
+                                    "rest_proxy `{url}`: write the proxy's base URL, \
+                                     e.g. \"http://127.0.0.1:3000\""
+                                ),
+                            ))
+                        }
+                        url => url,
+                    },
+                }
+            }
+        };
+        let web = match raw.web {
+            None => WebSettings::default(),
+            Some(w) => {
+                let allow_remote = w.allow_remote.unwrap_or(false);
+                WebSettings {
+                    enabled: w.enabled.unwrap_or(true),
+                    listen: match w.listen {
+                        Some(listen) => WebSettings::parse_listen(&listen, allow_remote)
+                            .map_err(|e| fail("listen", format!("[web] listen {e}")))?,
+                        None => WebSettings::default().listen,
+                    },
+                    allow_remote,
                 }
             }
         };
@@ -555,6 +660,23 @@ impl Config {
                 error
             })?;
         }
+        // `store`: a PostgreSQL URL (checked here, so a typo names the line), else a path.
+        let (store_file, store_url) = match raw.store {
+            Some(p) if is_postgres_url(&p) => {
+                let url = p.to_string_lossy().into_owned();
+                url.parse::<tokio_postgres::Config>().map_err(|e| {
+                    fail(
+                        "store",
+                        format!(
+                            "store: not a valid PostgreSQL URL ({e}); write \
+                             \"postgres://USER:PASSWORD@HOST:PORT/DATABASE\""
+                        ),
+                    )
+                })?;
+                (None, Some(Secret(url)))
+            }
+            other => (other, None),
+        };
         let resolve = |p: Option<PathBuf>, default: &str| {
             let p = p.unwrap_or_else(|| default.into());
             if p.is_absolute() {
@@ -566,7 +688,9 @@ impl Config {
         Ok(Config {
             source: source.map(Path::to_path_buf),
             plugin_dir: resolve(raw.plugin_dir, "plugins"),
-            store_path: resolve(raw.store, "astra.db"),
+            store_path: resolve(store_file, "astra.db"),
+            store_url,
+            store_connections: raw.store_connections.map_or(8, |n| n.get() as usize),
             cache_dir: match raw.cache_dir {
                 Some(p) => resolve(Some(p), ""),
                 None => default_cache_dir(),
@@ -585,6 +709,7 @@ impl Config {
             cogs,
             guilds,
             discord,
+            web,
         })
     }
 
@@ -658,11 +783,21 @@ pub fn default_models_dir() -> PathBuf {
 fn line_at(text: &str, offset: usize) -> usize {
     // Bytes, not `str` slicing: an offset inside a character must not panic.
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 /// The line where `key = ...` is written; else the first line that mentions `key`
 /// (an inline table, a dotted or quoted key); else the table header `[key]`.
+/// Does `store` name a PostgreSQL database rather than a SQLite file?
+fn is_postgres_url(store: &Path) -> bool {
+    let text = store.to_string_lossy();
+    text.starts_with("postgres://") || text.starts_with("postgresql://")
+}
+
 fn line_of_key(text: &str, key: &str) -> Option<usize> {
     let lines = || text.split('\n');
     lines()
@@ -744,6 +879,9 @@ mod tests {
         let g = parse("[limits]\nbreaker_crashes = 3\nllm_calls_per_minute = 0\n").unwrap();
         assert_eq!(g.guards.breaker.crashes, 3);
         assert_eq!(g.guards.llm_calls_per_minute, 0);
+        let c = parse("[cogs.security]\nbreaker_crashes = 0\n").unwrap();
+        assert_eq!(c.cog("security").limits.breaker_crashes, Some(0));
+        assert_eq!(c.cog("other").limits.breaker_crashes, None);
     }
 
     #[test]
@@ -774,6 +912,21 @@ mod tests {
     }
 
     #[test]
+    fn a_postgres_store_is_a_url_checked_at_start_and_never_printed() {
+        let url = "postgres://astra:hunter2@db.internal:5433/astra";
+        let c = parse(&format!("store = \"{url}\"\nstore_connections = 4\n")).unwrap();
+        assert_eq!(c.store_url.as_ref().map(Secret::expose), Some(url));
+        assert_eq!(c.store_connections, 4);
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert_eq!(parse("").unwrap().store_url, None);
+        let e =
+            parse("bot_name = \"x\"\nstore = \"postgres://a:hunter2@db:port/x\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("not a valid PostgreSQL URL"), "{e}");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+    }
+
+    #[test]
     fn the_discord_table_is_checked_and_the_token_never_printed() {
         let c = parse(
             "[discord]\ntoken = \"abc.def\"\ndev_guild = \"42\"\nmodlog_channel = 7\n\
@@ -783,12 +936,35 @@ mod tests {
         let d = &c.discord;
         assert_eq!(d.token().unwrap().expose(), "abc.def");
         assert_eq!((d.dev_guild, d.modlog_channel), (Some(42), Some(7)));
-        assert_eq!(d.shards, Some(ShardRange { first: 2, last: 3, total: 8 }));
+        assert_eq!(
+            d.shards,
+            Some(ShardRange {
+                first: 2,
+                last: 3,
+                total: 8
+            })
+        );
         assert!(!format!("{c:?}").contains("abc.def"));
         let e = parse("[discord]\nshards = \"0-3\"\ntotal_shards = 2\n").unwrap_err();
         assert_eq!(e.line, Some(2));
         let e = parse("[discord]\ndev_guild = \"general\"\n").unwrap_err();
         assert_eq!(e.line, Some(2));
         assert!(e.message.contains("Discord id"), "{e}");
+    }
+
+    #[test]
+    fn the_web_page_listens_on_loopback_unless_remote_is_allowed() {
+        assert_eq!(Config::default().web, WebSettings::default());
+        assert_eq!(Config::default().web.listen.to_string(), "127.0.0.1:8080");
+        let c = parse("[web]\nlisten = \"localhost:9000\"\nenabled = false\n").unwrap();
+        assert_eq!(c.web.listen.to_string(), "127.0.0.1:9000");
+        assert!(!c.web.enabled);
+        let e = parse("bot_name = \"a\"\n[web]\nlisten = \"0.0.0.0:8080\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.contains("allow_remote = true"), "{e}");
+        let c = parse("[web]\nlisten = \"0.0.0.0:8080\"\nallow_remote = true\n").unwrap();
+        assert!(c.web.allow_remote);
+        let e = parse("[web]\nlisten = \"eight-thousand\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
     }
 }

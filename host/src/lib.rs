@@ -1,7 +1,7 @@
 //! Astra: a Discord bot host whose features are sandboxed WebAssembly cogs.
 //!
 //! Layout, in data-flow order:
-//! `gateway` (console / replay; Discord later) → `event` (gateway-neutral types) →
+//! `gateway` (Discord via serenity; console / replay / web) → `event` (gateway-neutral types) →
 //! `dispatch` (ingest, triage, priority queues, scheduler, rate limits, ledger) →
 //! `runtime` (wasmtime sandbox, host side of the WIT imports) → actions back through
 //! one channel to the gateway. `store`, `metrics` and `config` are handles wired in

@@ -21,13 +21,36 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
-    let config = match Config::load(cli.config_path().as_deref()) {
+    let mut config = match Config::load(cli.config_path().as_deref()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    if let Some(Cmd::Run(args)) = &cli.command {
+        if args.no_web {
+            config.web.enabled = false;
+        }
+        if let Some(listen) = &args.web {
+            match astra::config::WebSettings::parse_listen(listen, config.web.allow_remote) {
+                Ok(addr) => (config.web.enabled, config.web.listen) = (true, addr),
+                Err(e) => {
+                    eprintln!("error: --web {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        if let (Some(range), Some(total)) = (&args.shards, args.total_shards) {
+            match astra::config::ShardRange::parse(range, total) {
+                Ok(shards) => config.discord.shards = Some(shards),
+                Err(e) => {
+                    eprintln!("error: --shards: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -48,11 +71,20 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, config: Config) -> Result<()> {
-    match cli.command.unwrap_or(Cmd::Run) {
-        Cmd::Run => {
+    match cli.command.unwrap_or(Cmd::Run(Default::default())) {
+        Cmd::Run(_) => {
             let bot_name = config.bot_name.clone();
             let plugin_dir = config.plugin_dir.clone();
             let config_file = config.source.clone();
+            // The local web page (`[web]`, `--web`): only without Discord to talk to.
+            let mut web_settings = config.web.clone();
+            web_settings.enabled &= config.discord.token().is_none();
+            let web_options = astra::gateway::web::WebOptions::from_config(&config);
+            // With a bot token the bot talks to Discord; without one, to the terminal.
+            let discord = config
+                .discord
+                .token()
+                .map(|token| astra::gateway::discord::DiscordOptions::new(&config.discord, token));
             let mut app = App::build(config, LoadOptions::default()).await?;
             // Hot reload: the plugin folder and the config file are watched, and a new
             // version that crashes in its first calls is rolled back.
@@ -70,6 +102,15 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
             });
             report_refusals(&app);
             let outcomes = app.take_outcomes();
+            // Every outcome goes to the console and, when it is served, the web page.
+            let (outcomes, web) = astra::gateway::web::start(
+                &app,
+                &web_settings,
+                web_options,
+                outcomes,
+                stopped(reload_stop.subscribe()),
+            )
+            .await;
             let dispatcher = app.dispatcher.clone();
             let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
             let scheduler = tokio::spawn({
@@ -81,19 +122,38 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
                     .await
                 }
             });
-            let stdin = BufReader::new(tokio::io::stdin());
-            tokio::select! {
-                r = astra::gateway::console::run(dispatcher, outcomes, stdin, bot_name) => r?,
-                _ = tokio::signal::ctrl_c() => {}
-            }
+            let gateway = match discord {
+                Some(options) => {
+                    let ctrl_c = async {
+                        let _ = tokio::signal::ctrl_c().await;
+                    };
+                    match astra::gateway::discord::Discord::connect(dispatcher, options).await {
+                        Ok(discord) => discord.run(outcomes, ctrl_c).await,
+                        Err(e) => Err(e),
+                    }
+                }
+                None => {
+                    let stdin = BufReader::new(tokio::io::stdin());
+                    tokio::select! {
+                        r = astra::gateway::console::run(dispatcher, outcomes, stdin, bot_name) => r?,
+                        _ = tokio::signal::ctrl_c() => {}
+                    }
+                    Ok(())
+                }
+            };
             let _ = stop_tx.send(());
             let _ = reload_stop.send(true);
+            if let Some(web) = web {
+                if let Err(e) = web.await? {
+                    eprintln!("warning: the web page failed: {e:#}");
+                }
+            }
             scheduler.await?;
             if let Err(e) = watcher.await? {
                 eprintln!("warning: watching the plugin folder failed: {e:#}");
             }
             probation.await?;
-            Ok(())
+            gateway
         }
         Cmd::Replay { file } => {
             let bot_name = config.bot_name.clone();

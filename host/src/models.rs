@@ -4,8 +4,8 @@
 //! key, the bot token) out of anything the backend returns before a cog can read it.
 
 use crate::config::Config;
-use crate::runtime::host_api::{ChatRequest, EmbedError, EmbedService, LlmError, LlmService};
 use crate::runtime::bindings::astra::bot::llm::Role as WitRole;
+use crate::runtime::host_api::{ChatRequest, EmbedError, EmbedService, LlmError, LlmService};
 use anyhow::Result;
 use astra_models::{ChatMessage, ChatModel, Embedder, ModelError, Role};
 use futures::future::BoxFuture;
@@ -53,7 +53,9 @@ impl LlmService for Chat {
         async move {
             match model.complete(request).await {
                 Ok(text) => Ok(redact(text, &secrets)),
-                Err(ModelError::Unavailable(why)) => Err(LlmError::Unavailable(redact(why, &secrets))),
+                Err(ModelError::Unavailable(why)) => {
+                    Err(LlmError::Unavailable(redact(why, &secrets)))
+                }
                 Err(ModelError::Timeout) => Err(LlmError::Timeout),
                 Err(ModelError::Backend(why)) => Err(LlmError::Backend(redact(why, &secrets))),
             }

@@ -1,6 +1,6 @@
 //! Shared set-up for the end-to-end tests: a host built from real compiled test cogs
 //! (from `tests/cogs/`, built by `host/build.rs`) over a real SQLite file in a
-//! temporary folder.
+//! temporary folder (or the PostgreSQL store the test's config names).
 
 #![allow(dead_code)]
 
@@ -98,7 +98,8 @@ pub async fn host_with_paths(dir: &Path, cogs: &[PathBuf], toml: &str) -> Host {
         config(dir, toml),
         LoadOptions {
             extra_cogs: cogs.to_vec(),
-            store_path: Some(dir.join("astra.db")),
+            // a test that names a store (PostgreSQL) gets it; the others a fresh file
+            store_path: (!toml.contains("store =")).then(|| dir.join("astra.db")),
         },
     )
     .await

@@ -37,6 +37,9 @@ async fn upgrade(ws: WebSocketUpgrade, AxumState(state): AxumState<Arc<State>>) 
 
 async fn connection(mut ws: WebSocket, state: Arc<State>) {
     let (tx, mut rx) = mpsc::unbounded_channel();
+    // The connection ends when its senders are gone: replaced by a newer connection,
+    // as `socket` and, once it identified, as its shard's entry in `shards`.
+    let this = tx.downgrade();
     *state.socket.lock().unwrap() = Some(tx);
     let hello = json!({"op": 10, "d": {"heartbeat_interval": 2000}});
     if ws.send(text(hello)).await.is_err() {
@@ -60,6 +63,14 @@ async fn connection(mut ws: WebSocket, state: Arc<State>) {
                     }
                 };
                 let Ok(payload) = serde_json::from_str::<Value>(&t) else { continue };
+                if let (Some(2), Some(tx)) = (payload["op"].as_u64(), this.upgrade()) {
+                    // IDENTIFY: this connection is now its shard's (an older one is let go)
+                    let shard = &payload["d"]["shard"];
+                    let (id, total) = (shard[0].as_u64().unwrap_or(0), shard[1].as_u64().unwrap_or(1));
+                    let mut shards = state.shards.lock().unwrap();
+                    shards.retain(|(other, _, _)| *other != id);
+                    shards.push((id, total, tx));
+                }
                 if let Some(reply) = answer(&state, &payload) {
                     if ws.send(text(reply)).await.is_err() {
                         return;

@@ -10,6 +10,11 @@
 //! - Gateway (`gateway.rs`): a websocket at `ws://127.0.0.1:PORT` (the URL that
 //!   `GET /gateway` returns): HELLO, IDENTIFY → READY, RESUME → RESUMED, heartbeat
 //!   acks, and whatever dispatches (or garbage) a test pushes.
+//! - Several processes (`tests/shards.rs`): the REST API is also served over plain HTTP
+//!   ([`FakeDiscord::rest_proxy_url`], for `[discord] rest_proxy`, which is how an
+//!   `astra` binary reaches it), and the gateway keeps one connection per identified
+//!   shard: [`FakeDiscord::message_in`] delivers a guild's message to the shard that
+//!   Discord would, `(guild_id >> 22) % total_shards`.
 
 #![allow(dead_code)]
 
@@ -54,11 +59,17 @@ pub(crate) struct State {
     changed: Notify,
     /// frames for the current gateway connection (None: not connected)
     socket: Mutex<Option<mpsc::UnboundedSender<gateway::Out>>>,
+    /// (shard id, total shards, frames) of each connection that identified, newest last
+    shards: Mutex<Vec<(u64, u64, mpsc::UnboundedSender<gateway::Out>)>>,
+    /// the plain-HTTP REST listener (`[discord] rest_proxy`)
+    plain_addr: Mutex<Option<SocketAddr>>,
     seq: AtomicU64,
     next_id: AtomicU64,
     /// answer every n-th rate-limited-route request with 429 (0: never)
     limit_every: AtomicU64,
     counted: AtomicU64,
+    /// (method, path fragment): answered 403 Missing Permissions
+    refused: Mutex<Vec<(String, String)>>,
 }
 
 impl State {
@@ -96,16 +107,68 @@ impl FakeDiscord {
             ops: Mutex::new(Vec::new()),
             changed: Notify::new(),
             socket: Mutex::new(None),
+            shards: Mutex::new(Vec::new()),
+            plain_addr: Mutex::new(None),
             seq: AtomicU64::new(0),
             next_id: AtomicU64::new(1),
             limit_every: AtomicU64::new(0),
             counted: AtomicU64::new(0),
+            refused: Mutex::new(Vec::new()),
         });
         let gateway_addr = gateway::serve(state.clone()).await;
         *state.gateway_url.lock().unwrap() = format!("ws://{gateway_addr}");
         let (rest_addr, cert_der) = rest::serve(state.clone()).await;
         *state.rest_addr.lock().unwrap() = Some(rest_addr);
+        *state.plain_addr.lock().unwrap() = Some(rest::serve_plain(state.clone()).await);
         FakeDiscord { state, cert_der }
+    }
+
+    /// The REST API over plain HTTP, for `[discord] rest_proxy` (how a separate
+    /// `astra` process is pointed at this fake).
+    pub fn rest_proxy_url(&self) -> String {
+        format!(
+            "http://{}",
+            self.state.plain_addr.lock().unwrap().expect("started")
+        )
+    }
+
+    /// The shard Discord delivers `guild`'s events to when the bot has `total` shards.
+    pub fn shard_of(guild: u64, total: u64) -> u64 {
+        (guild >> 22) % total
+    }
+
+    /// Is a connection that identified as `shard` (of any total) open?
+    pub fn shard_connected(&self, shard: u64) -> bool {
+        let shards = self.state.shards.lock().unwrap();
+        shards
+            .iter()
+            .any(|(id, _, tx)| *id == shard && !tx.is_closed())
+    }
+
+    /// A MESSAGE_CREATE from `user` in `channel` of `guild`, sent down the connection of
+    /// the shard that serves the guild (the newest one that identified as it); returns
+    /// the message id.
+    pub fn message_in(
+        &self,
+        guild: u64,
+        channel: u64,
+        user: u64,
+        name: &str,
+        content: &str,
+    ) -> u64 {
+        let id = self.snowflake();
+        let seq = self.state.seq.fetch_add(1, Ordering::SeqCst) + 1;
+        let d = rest::message_json(id, channel, user, name, content, Some(guild));
+        let frame = json!({"op": 0, "t": "MESSAGE_CREATE", "s": seq, "d": d}).to_string();
+        let shards = self.state.shards.lock().unwrap();
+        let (_, _, tx) = shards
+            .iter()
+            .rev()
+            .find(|(id, total, tx)| *id == Self::shard_of(guild, *total) && !tx.is_closed())
+            .unwrap_or_else(|| panic!("no connected shard serves guild {guild}"));
+        tx.send(gateway::Out::Text(frame))
+            .expect("the shard's connection is open");
+        id
     }
 
     /// A reqwest client for serenity: `discord.com` is this fake, and only this fake.
@@ -133,6 +196,16 @@ impl FakeDiscord {
         self.state.limit_every.store(n, Ordering::Relaxed);
     }
 
+    /// Answer `method` requests whose path contains `path` with 403 Missing
+    /// Permissions, as Discord does when the bot's role is too low.
+    pub fn refuse(&self, method: &str, path: &str) {
+        self.state
+            .refused
+            .lock()
+            .unwrap()
+            .push((method.to_string(), path.to_string()));
+    }
+
     pub fn requests(&self) -> Vec<Request> {
         self.state.requests.lock().unwrap().clone()
     }
@@ -142,11 +215,7 @@ impl FakeDiscord {
     }
 
     /// Wait (at most 20 s) until `pred` holds over the recorded requests and ops.
-    pub async fn wait_until(
-        &self,
-        what: &str,
-        pred: impl Fn(&[Request], &[GatewayOp]) -> bool,
-    ) {
+    pub async fn wait_until(&self, what: &str, pred: impl Fn(&[Request], &[GatewayOp]) -> bool) {
         let wait = async {
             loop {
                 let notified = self.state.changed.notified();
@@ -161,12 +230,20 @@ impl FakeDiscord {
                 let _ = tokio::time::timeout(Duration::from_millis(50), notified).await;
             }
         };
-        if tokio::time::timeout(Duration::from_secs(20), wait).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(20), wait)
+            .await
+            .is_err()
+        {
             panic!(
                 "timed out waiting for {what}; requests: {:#?}; ops: {:?}",
                 self.requests()
                     .iter()
-                    .map(|r| format!("{} {}{}", r.method, r.path, if r.limited { " (429)" } else { "" }))
+                    .map(|r| format!(
+                        "{} {}{}",
+                        r.method,
+                        r.path,
+                        if r.limited { " (429)" } else { "" }
+                    ))
                     .collect::<Vec<_>>(),
                 self.ops()
             );
@@ -176,7 +253,8 @@ impl FakeDiscord {
     /// The first request matching `method` and a path containing `path`.
     pub async fn wait_for(&self, method: &str, path: &str) -> Request {
         self.wait_until(&format!("{method} {path}"), |r, _| {
-            r.iter().any(|r| r.method == method && r.path.contains(path) && !r.limited)
+            r.iter()
+                .any(|r| r.method == method && r.path.contains(path) && !r.limited)
         })
         .await;
         self.requests()
@@ -226,7 +304,10 @@ impl FakeDiscord {
     /// A MESSAGE_CREATE from `user` in the test channel; returns the message id.
     pub fn message(&self, user: u64, name: &str, content: &str) -> u64 {
         let id = self.snowflake();
-        self.dispatch("MESSAGE_CREATE", rest::message_json(id, CHANNEL_ID, user, name, content, Some(GUILD_ID)));
+        self.dispatch(
+            "MESSAGE_CREATE",
+            rest::message_json(id, CHANNEL_ID, user, name, content, Some(GUILD_ID)),
+        );
         id
     }
 

@@ -44,6 +44,18 @@ pub async fn serve(state: Arc<State>) -> (SocketAddr, Vec<u8>) {
     (addr, cert_der)
 }
 
+/// The same API over plain HTTP (serenity's `proxy` mode sends every request to
+/// `http://ADDR/api/v10/...`): how a separate `astra` process reaches the fake.
+pub async fn serve_plain(state: Arc<State>) -> SocketAddr {
+    let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = tcp.local_addr().unwrap();
+    let app = Router::new().fallback(handle).with_state(state);
+    tokio::spawn(async move {
+        let _ = axum::serve(tcp, app).await;
+    });
+    addr
+}
+
 struct TlsListener {
     tcp: TcpListener,
     acceptor: TlsAcceptor,
@@ -74,7 +86,14 @@ pub fn user_json(id: u64, name: &str, bot: bool) -> Value {
            "global_name": null, "avatar": null, "bot": bot})
 }
 
-pub fn message_json(id: u64, channel: u64, author: u64, name: &str, content: &str, guild: Option<u64>) -> Value {
+pub fn message_json(
+    id: u64,
+    channel: u64,
+    author: u64,
+    name: &str,
+    content: &str,
+    guild: Option<u64>,
+) -> Value {
     let mut m = json!({
         "id": id.to_string(), "channel_id": channel.to_string(),
         "author": user_json(author, name, author == BOT_ID),
@@ -96,8 +115,20 @@ fn mentions(content: &str) -> Vec<Value> {
     content
         .split("<@")
         .skip(1)
-        .filter_map(|rest| rest.split('>').next()?.trim_start_matches('!').parse::<u64>().ok())
-        .map(|id| user_json(id, if id == BOT_ID { "Astra" } else { "someone" }, id == BOT_ID))
+        .filter_map(|rest| {
+            rest.split('>')
+                .next()?
+                .trim_start_matches('!')
+                .parse::<u64>()
+                .ok()
+        })
+        .map(|id| {
+            user_json(
+                id,
+                if id == BOT_ID { "Astra" } else { "someone" },
+                id == BOT_ID,
+            )
+        })
         .collect()
 }
 
@@ -127,8 +158,17 @@ fn limitable(method: &Method, segs: &[&str]) -> bool {
     )
 }
 
-async fn handle(AxumState(state): AxumState<Arc<State>>, method: Method, uri: Uri, body: Bytes) -> Response {
-    let path = uri.path().strip_prefix("/api/v10").unwrap_or(uri.path()).to_string();
+async fn handle(
+    AxumState(state): AxumState<Arc<State>>,
+    method: Method,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let path = uri
+        .path()
+        .strip_prefix("/api/v10")
+        .unwrap_or(uri.path())
+        .to_string();
     let full = match uri.query() {
         Some(q) => format!("{path}?{q}"),
         None => path.clone(),
@@ -137,8 +177,16 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, method: Method, uri: Ur
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
 
     let every = state.limit_every.load(Ordering::Relaxed);
-    if every > 0 && limitable(&method, &segs) && (state.counted.fetch_add(1, Ordering::SeqCst) + 1) % every == 0 {
-        state.record(Request { method: method.to_string(), path: full, body, limited: true });
+    if every > 0
+        && limitable(&method, &segs)
+        && (state.counted.fetch_add(1, Ordering::SeqCst) + 1) % every == 0
+    {
+        state.record(Request {
+            method: method.to_string(),
+            path: full,
+            body,
+            limited: true,
+        });
         let retry = 0.05;
         return (
             StatusCode::TOO_MANY_REQUESTS,
@@ -147,14 +195,32 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, method: Method, uri: Ur
         )
             .into_response();
     }
-    state.record(Request { method: method.to_string(), path: full, body: body.clone(), limited: false });
+    state.record(Request {
+        method: method.to_string(),
+        path: full,
+        body: body.clone(),
+        limited: false,
+    });
 
+    let refused = state
+        .refused
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|(m, p)| m == method.as_str() && path.contains(p.as_str()));
+    if refused {
+        let error = json!({"message": "Missing Permissions", "code": 50013});
+        return (StatusCode::FORBIDDEN, axum::Json(error)).into_response();
+    }
     let gateway = state.gateway_url.lock().unwrap().clone();
     match (method.as_str(), segs.as_slice()) {
         ("GET", ["gateway"]) => ok(json!({"url": gateway})),
-        ("GET", ["gateway", "bot"]) => ok(json!({"url": gateway, "shards": 1, "session_start_limit":
-            {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}})),
-        ("PUT", ["applications", _, "commands"]) | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
+        ("GET", ["gateway", "bot"]) => {
+            ok(json!({"url": gateway, "shards": 1, "session_start_limit":
+            {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}))
+        }
+        ("PUT", ["applications", _, "commands"])
+        | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
             let registered: Vec<Value> = body
                 .as_array()
                 .cloned()
@@ -173,7 +239,14 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, method: Method, uri: Ur
         ("POST", ["channels", channel, "messages"]) => {
             let content = body["content"].as_str().unwrap_or_default();
             let channel = channel.parse().unwrap_or(0);
-            ok(message_json(state.snowflake(), channel, BOT_ID, "Astra", content, Some(GUILD_ID)))
+            ok(message_json(
+                state.snowflake(),
+                channel,
+                BOT_ID,
+                "Astra",
+                content,
+                Some(GUILD_ID),
+            ))
         }
         ("GET", ["channels", channel, "messages"]) => {
             let limit: usize = uri
@@ -183,7 +256,18 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, method: Method, uri: Ur
                 .unwrap_or(50);
             let channel = channel.parse().unwrap_or(0);
             ok(Value::Array(
-                (0..limit).map(|i| message_json(state.snowflake(), channel, 1, "someone", &format!("old {i}"), None)).collect(),
+                (0..limit)
+                    .map(|i| {
+                        message_json(
+                            state.snowflake(),
+                            channel,
+                            1,
+                            "someone",
+                            &format!("old {i}"),
+                            None,
+                        )
+                    })
+                    .collect(),
             ))
         }
         ("POST", ["channels", _, "messages", "bulk-delete"])
@@ -196,8 +280,19 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, method: Method, uri: Ur
         ("PATCH", ["guilds", _, "members", user]) => ok(member_json(user.parse().unwrap_or(1))),
         ("PATCH", ["webhooks", _, _, "messages", "@original"]) | ("POST", ["webhooks", _, _]) => {
             let content = body["content"].as_str().unwrap_or_default();
-            ok(message_json(state.snowflake(), super::CHANNEL_ID, BOT_ID, "Astra", content, Some(GUILD_ID)))
+            ok(message_json(
+                state.snowflake(),
+                super::CHANNEL_ID,
+                BOT_ID,
+                "Astra",
+                content,
+                Some(GUILD_ID),
+            ))
         }
-        _ => (StatusCode::NOT_FOUND, axum::Json(json!({"message": "404: Not Found", "code": 0}))).into_response(),
+        _ => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"message": "404: Not Found", "code": 0})),
+        )
+            .into_response(),
     }
 }

@@ -61,7 +61,9 @@ async fn answer(
     let mut request = Vec::new();
     let mut buf = [0u8; 4096];
     let body_start = loop {
-        let Ok(n) = socket.read(&mut buf).await else { return };
+        let Ok(n) = socket.read(&mut buf).await else {
+            return;
+        };
         if n == 0 {
             return;
         }
@@ -74,10 +76,15 @@ async fn answer(
     let length: usize = head
         .to_lowercase()
         .lines()
-        .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+        .find_map(|l| {
+            l.strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap_or(0))
+        })
         .unwrap_or(0);
     while request.len() < body_start + length {
-        let Ok(n) = socket.read(&mut buf).await else { return };
+        let Ok(n) = socket.read(&mut buf).await else {
+            return;
+        };
         if n == 0 {
             return;
         }
@@ -95,7 +102,10 @@ async fn answer(
             r#"{"choices":[{"message":{"role":"assistant","content":"fake answer"}}]}"#.to_string(),
         ),
         Behaviour::Garbage => ("200 OK", "\u{0}\u{1}<html>not json at all".to_string()),
-        Behaviour::Error => ("500 Internal Server Error", r#"{"error":"overloaded"}"#.to_string()),
+        Behaviour::Error => (
+            "500 Internal Server Error",
+            r#"{"error":"overloaded"}"#.to_string(),
+        ),
         Behaviour::EchoCredentials => {
             let auth = head
                 .lines()

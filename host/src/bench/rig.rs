@@ -32,12 +32,16 @@ pub struct Rig {
     dir: PathBuf,
     stop: Option<oneshot::Sender<()>>,
     scheduler: Option<JoinHandle<()>>,
-    collector: Option<(oneshot::Sender<()>, JoinHandle<(Tally, Option<Instant>)>)>,
+    collector: Option<Collector>,
     /// cogs replaced during the run (their calls still count)
     retired: Arc<Mutex<Vec<Arc<LoadedCog>>>>,
     /// before the measured traffic: the ledger, CPU time, cog stats
     baseline: Option<Baseline>,
 }
+
+/// The outcome collector: tell it to stop, then join it for the tally and when the
+/// last counted outcome arrived.
+type Collector = (oneshot::Sender<()>, JoinHandle<(Tally, Option<Instant>)>);
 
 struct Baseline {
     at: Instant,
@@ -247,9 +251,7 @@ impl Drop for Rig {
 
 /// Count outcomes until told to stop, then drain what is left; returns the tally and
 /// when the last counted outcome arrived. Warm-up outcomes are skipped.
-fn collect(
-    mut rx: mpsc::UnboundedReceiver<crate::event::Outcome>,
-) -> (oneshot::Sender<()>, JoinHandle<(Tally, Option<Instant>)>) {
+fn collect(mut rx: mpsc::UnboundedReceiver<crate::event::Outcome>) -> Collector {
     let (done_tx, mut done_rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
         let mut tally = Tally::default();

@@ -89,7 +89,7 @@ pub fn run(name: &str, lang: CogLang, dir: Option<&Path>) -> Result<()> {
                 name.replace('-', "_")
             );
             println!("next:");
-            println!("  cd {shown} && cargo build --release --target wasm32-wasip2");
+            println!("  (cd {shown} && cargo build --release --target wasm32-wasip2)");
             println!("  astra cog check {wasm}");
             println!("  astra cog test {wasm} {shown}/scenario.jsonl");
         }

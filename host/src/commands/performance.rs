@@ -142,7 +142,7 @@ pub fn render(d: &Dispatcher) -> String {
         "process: memory {} (peak {}) · CPU {} in all, {} of a core since start, {} since the last /performance",
         mib(p.rss_bytes),
         mib(p.rss_peak_bytes),
-        p.cpu.map_or("?".into(), |c| format!("{:.1} s", c.as_secs_f64())),
+        p.cpu.map_or("?".into(), |c| format!("{:.2} s", c.as_secs_f64())),
         pct(p.cpu_pct_since_start),
         pct(p.cpu_pct_recent),
     );

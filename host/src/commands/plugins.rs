@@ -28,11 +28,27 @@ struct Plugins {
 /// Add the five `/plugins` commands.
 pub fn register(commands: &mut HostCommands, manager: &CogManager) {
     for (sub, name, description) in [
-        (Sub::List, "plugins list", "loaded cogs: version, state, calls, errors, p99 latency"),
+        (
+            Sub::List,
+            "plugins list",
+            "loaded cogs: version, state, calls, errors, p99 latency",
+        ),
         (Sub::Reload, "plugins reload", "reload a cog from its file"),
-        (Sub::Enable, "plugins enable", "turn a cog on in this server"),
-        (Sub::Disable, "plugins disable", "turn a cog off in this server"),
-        (Sub::Rollback, "plugins rollback", "go back to a cog's previous version"),
+        (
+            Sub::Enable,
+            "plugins enable",
+            "turn a cog on in this server",
+        ),
+        (
+            Sub::Disable,
+            "plugins disable",
+            "turn a cog off in this server",
+        ),
+        (
+            Sub::Rollback,
+            "plugins rollback",
+            "go back to a cog's previous version",
+        ),
     ] {
         commands.add(Plugins {
             manager: manager.clone(),
@@ -86,7 +102,9 @@ impl HostCommand for Plugins {
                             true,
                         )),
                         Err(why) => Ok(reply(
-                            format!("`{name}` not reloaded, the running version keeps serving: {why}"),
+                            format!(
+                                "`{name}` not reloaded, the running version keeps serving: {why}"
+                            ),
                             true,
                         )),
                     }
@@ -102,14 +120,19 @@ impl HostCommand for Plugins {
                     let on = matches!(self.sub, Sub::Enable);
                     m.policy().set_override(&name, &guild, on);
                     Ok(reply(
-                        format!("`{name}` is now {} in this server", if on { "on" } else { "off" }),
+                        format!(
+                            "`{name}` is now {} in this server",
+                            if on { "on" } else { "off" }
+                        ),
                         true,
                     ))
                 }
                 Sub::Rollback => {
                     let name = cog_name(&command)?;
                     match m.rollback(&name, &format!("asked by {}", command.invoker.name)) {
-                        Ok(version) => Ok(reply(format!("`{name}` rolled back to {version}"), true)),
+                        Ok(version) => {
+                            Ok(reply(format!("`{name}` rolled back to {version}"), true))
+                        }
                         Err(why) => Ok(reply(why, true)),
                     }
                 }
@@ -120,9 +143,14 @@ impl HostCommand for Plugins {
 }
 
 fn list(m: &CogManager, guild: &str) -> String {
-    let mut out = String::from("cog              version   state      here  calls    errors  p99\n");
+    let mut out =
+        String::from("cog              version   state      here  calls    errors  p99\n");
     for s in m.list() {
-        let here = if m.policy().is_enabled(&s.name, guild) { "on" } else { "off" };
+        let here = if m.policy().is_enabled(&s.name, guild) {
+            "on"
+        } else {
+            "off"
+        };
         out.push_str(&format!(
             "{:<16} {:<9} {:<10} {:<5} {:<8} {:<7} {}\n",
             s.name,

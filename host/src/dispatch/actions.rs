@@ -40,7 +40,11 @@ pub fn vet(cog: &LoadedCog, actions: Vec<wit::Action>) -> Vetted {
     }
     // Past twice the cap nothing is even converted: the outcome stays small however
     // much a cog returns.
-    for (i, raw) in actions.into_iter().take(2 * MAX_ACTIONS_PER_CALL).enumerate() {
+    for (i, raw) in actions
+        .into_iter()
+        .take(2 * MAX_ACTIONS_PER_CALL)
+        .enumerate()
+    {
         let mut action = action_from_wit(raw);
         truncate_text(&mut action);
         let entry = CogAction {

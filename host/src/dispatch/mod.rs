@@ -7,6 +7,7 @@
 //! per message on the outcome channel (back to the gateway).
 
 mod actions;
+mod bounds;
 mod commands;
 mod job;
 mod ledger;
@@ -17,6 +18,7 @@ mod task;
 mod triage;
 
 pub use actions::{MAX_ACTIONS_PER_CALL, MAX_TEXT};
+pub use bounds::{MAX_CONTENT, MAX_LIST};
 pub use commands::CommandError;
 pub use ledger::LedgerSnapshot;
 pub use rate_limit::RateSpec;
@@ -160,6 +162,9 @@ impl Dispatcher {
         }
         if message.timestamp_ms == 0 {
             message.timestamp_ms = crate::event::now_ms();
+        }
+        if bounds::bound(&mut message) {
+            tracing::debug!(id = %message.id, "oversized message cut to the ingest bounds");
         }
         let wit_message = Arc::new(message_to_wit(&message));
         let message = Arc::new(message);

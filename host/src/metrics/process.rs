@@ -25,10 +25,12 @@ pub struct ProcessSample {
 }
 
 impl ProcessSample {
-    /// Read `/proc`; `uptime` is how long the host has run (for the average).
+    /// Read `/proc`. `uptime` is how long the host has run, used for the average
+    /// only when the process's own age cannot be read.
     pub fn read(uptime: Duration) -> Self {
         let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
         let cpu = cpu_time();
+        let uptime = process_age().unwrap_or(uptime);
         ProcessSample {
             rss_bytes: status_kib(&status, "VmRSS:").map(|k| k * 1024),
             rss_peak_bytes: status_kib(&status, "VmHWM:").map(|k| k * 1024),
@@ -45,6 +47,22 @@ impl ProcessSample {
 pub fn cpu_time() -> Option<Duration> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     parse_stat_ticks(&stat).map(|ticks| Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND))
+}
+
+/// How long ago the process started: the system's uptime minus the process's start
+/// time (field 22 of `/proc/self/stat`, in ticks since boot).
+fn process_age() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let start_ticks: u64 = rest.split_whitespace().nth(22 - 3)?.parse().ok()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let age = uptime - start_ticks as f64 / TICKS_PER_SECOND as f64;
+    (age > 0.0).then(|| Duration::from_secs_f64(age))
 }
 
 /// utime + stime (fields 14 and 15) of a `/proc/<pid>/stat` line. The command name

@@ -32,10 +32,11 @@ impl CogManager {
     /// Judge every cog on probation once.
     pub fn check_probation(&self) {
         let policy = self.inner.probation;
-        let watched: Vec<(String, std::sync::Arc<crate::runtime::LoadedCog>)> = lock(&self.inner.on_probation)
-            .iter()
-            .map(|(n, c)| (n.clone(), c.clone()))
-            .collect();
+        let watched: Vec<(String, std::sync::Arc<crate::runtime::LoadedCog>)> =
+            lock(&self.inner.on_probation)
+                .iter()
+                .map(|(n, c)| (n.clone(), c.clone()))
+                .collect();
         for (name, cog) in watched {
             let calls = cog.stats.calls.load(Ordering::Relaxed);
             let crashes = cog.stats.crashes.load(Ordering::Relaxed);
@@ -53,7 +54,10 @@ impl CogManager {
                 }
             } else if calls >= policy.window {
                 lock(&self.inner.on_probation).remove(&name);
-                self.event(&name, format!("passed probation ({crashes} crashes in {calls} calls)"));
+                self.event(
+                    &name,
+                    format!("passed probation ({crashes} crashes in {calls} calls)"),
+                );
             }
         }
     }

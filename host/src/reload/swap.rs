@@ -13,8 +13,12 @@ impl CogManager {
             origin: path.display().to_string(),
             reason: format!("cannot read it: {e}"),
         })?;
-        self.load_bytes(&bytes, &path.display().to_string(), Source::File(path.to_path_buf()))
-            .await
+        self.load_bytes(
+            &bytes,
+            &path.display().to_string(),
+            Source::File(path.to_path_buf()),
+        )
+        .await
     }
 
     /// Load `bytes` (from `origin`) and make it live.
@@ -29,7 +33,9 @@ impl CogManager {
         let prepared = self
             .inner
             .runtime
-            .prepare(bytes, origin, |name| crate::app::policy_for(&config, name, bundled))
+            .prepare(bytes, origin, |name| {
+                crate::app::policy_for(&config, name, bundled)
+            })
             .await;
         let cog = match prepared {
             Ok(cog) => cog,
@@ -62,7 +68,10 @@ impl CogManager {
                     ),
                 );
             }
-            None => self.event(&name, format!("loaded {} from {origin}", cog.manifest.version)),
+            None => self.event(
+                &name,
+                format!("loaded {} from {origin}", cog.manifest.version),
+            ),
         }
         self.inner.policy.set_commands(&self.inner.runtime.cogs());
         Ok(cog)
@@ -117,7 +126,9 @@ impl CogManager {
         let version = previous.manifest.version.clone();
         let replaced = self.inner.runtime.install(previous);
         lock(&self.inner.on_probation).remove(name);
-        let from = replaced.map(|c| c.manifest.version.clone()).unwrap_or_default();
+        let from = replaced
+            .map(|c| c.manifest.version.clone())
+            .unwrap_or_default();
         self.event(name, format!("rolled back {from} → {version}: {why}"));
         self.inner.policy.set_commands(&self.inner.runtime.cogs());
         Ok(version)

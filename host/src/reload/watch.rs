@@ -35,7 +35,11 @@ pub async fn watch(
     std::fs::create_dir_all(&plugin_dir)?;
     watcher.watch(&plugin_dir, RecursiveMode::NonRecursive)?;
     if let Some(dir) = config_file.as_ref().and_then(|f| f.parent()) {
-        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
         watcher.watch(dir, RecursiveMode::NonRecursive)?;
     }
     let mut known = hashes(&plugin_dir);

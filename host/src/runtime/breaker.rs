@@ -4,13 +4,20 @@
 //! Every [`super::LoadedCog`] owns one [`Breaker`]; `LoadedCog::call` asks it first
 //! (`admit`) and tells it how each call ended (`record`). A crash is a trap, a CPU
 //! deadline or the memory cap — not a handled `handler-error`. After `crashes` crashes
-//! within `window` the breaker opens: for `cooldown` every call fails at once with
+//! within `window`, when at least half of the cog's last `2 × crashes` calls (at most
+//! 64) crashed, the breaker opens: for `cooldown` every call fails at once with
 //! [`super::CallError::Suspended`], which triage and the handlers skip (the message
 //! is served by the other cogs), and a slash command answers with the reason. When the
 //! cool-down is over the breaker is half-open: calls go through again;
 //! `HALF_OPEN_SUCCESSES` successes in a row close it (one is not enough: a cog that
 //! crashes only in its handler passes its triage), a crash opens it again for twice as
 //! long (at most `MAX_COOLDOWN_FACTOR` times the configured cool-down).
+//!
+//! Why a rate and not only a count: some crashes can be caused by input (a message
+//! crafted to run a cog past its CPU deadline). A handful of those among many good
+//! calls must not let a sender switch a busy security cog off; a cog that crashes on
+//! most calls is suspended all the same. `[cogs.NAME] breaker_crashes = 0` exempts a
+//! cog entirely.
 //!
 //! What an admin sees: one `error` log line when it opens (cog, crashes, window, last
 //! error, how long), the state `suspended` in `/plugins list` with the same reason, and
@@ -72,6 +79,8 @@ pub struct Breaker {
     state: Mutex<Inner>,
     /// false while closed: the common path (a healthy cog) takes no lock
     tripped: AtomicBool,
+    /// the last calls, newest in bit 0: 1 = crashed
+    history: AtomicU64,
     /// current cool-down factor (1, 2, 4, ...), reset when a call succeeds
     factor: AtomicU64,
     /// how many times it has opened
@@ -95,6 +104,7 @@ impl Breaker {
                 recent: VecDeque::new(),
             }),
             tripped: AtomicBool::new(false),
+            history: AtomicU64::new(0),
             factor: AtomicU64::new(1),
             trips: AtomicU64::new(0),
             refused: AtomicU64::new(0),
@@ -129,9 +139,21 @@ impl Breaker {
     /// Record how a call ended. Returns the message to show admins when this call
     /// opened the breaker (the caller logs it).
     pub fn record(&self, cog: &str, crash: Option<&str>) -> Option<String> {
-        if self.policy.crashes == 0 || (crash.is_none() && !self.tripped.load(Ordering::Acquire)) {
+        if self.policy.crashes == 0 {
             return None;
         }
+        let calls = self.rate_calls();
+        let mask = if calls == 64 { u64::MAX } else { (1 << calls) - 1 };
+        let previous = self
+            .history
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |h| {
+                Some(((h << 1) | crash.is_some() as u64) & mask)
+            })
+            .unwrap_or_default();
+        if crash.is_none() && !self.tripped.load(Ordering::Acquire) {
+            return None;
+        }
+        let recent_crashes = (((previous << 1) | crash.is_some() as u64) & mask).count_ones();
         let mut state = self.lock();
         let now = Instant::now();
         match (&mut *state, crash) {
@@ -143,9 +165,9 @@ impl Breaker {
                 {
                     recent.pop_front();
                 }
-                if recent.len() as u32 >= self.policy.crashes {
+                if recent.len() as u32 >= self.policy.crashes && recent_crashes >= calls / 2 {
                     let why = format!(
-                        "{} crashes within {} s",
+                        "{} crashes within {} s ({recent_crashes} of its last {calls} calls)",
                         recent.len(),
                         self.policy.window.as_secs_f64()
                     );
@@ -154,7 +176,8 @@ impl Breaker {
                 None
             }
             (Inner::HalfOpen { .. }, Some(error)) => {
-                let factor = (self.factor.load(Ordering::Relaxed) * 2).min(MAX_COOLDOWN_FACTOR as u64);
+                let factor =
+                    (self.factor.load(Ordering::Relaxed) * 2).min(MAX_COOLDOWN_FACTOR as u64);
                 self.factor.store(factor, Ordering::Relaxed);
                 let why = "it crashed again after its cool-down".to_string();
                 Some(self.open(&mut state, cog, why, error, now))
@@ -169,13 +192,21 @@ impl Breaker {
                 };
                 self.tripped.store(false, Ordering::Release);
                 self.factor.store(1, Ordering::Relaxed);
-                tracing::info!(cog, "resumed: its first calls after the cool-down succeeded");
+                tracing::info!(
+                    cog,
+                    "resumed: its first calls after the cool-down succeeded"
+                );
                 None
             }
             // A call admitted before the breaker opened may finish while it is open:
             // it does not change the state.
             (Inner::Open { .. }, _) | (Inner::Closed { .. }, None) => None,
         }
+    }
+
+    /// How many recent calls the crash rate is judged over.
+    fn rate_calls(&self) -> u32 {
+        self.policy.crashes.saturating_mul(2).clamp(2, 64)
     }
 
     fn open(&self, state: &mut Inner, cog: &str, why: String, error: &str, now: Instant) -> String {
@@ -240,7 +271,10 @@ mod tests {
         assert!(b.record("x", None).is_none());
         assert!(b.record("x", Some("trap")).is_none());
         let message = b.record("x", Some("wasm trap: unreachable")).unwrap();
-        assert!(message.contains("cog `x` suspended") && message.contains("3 crashes"), "{message}");
+        assert!(
+            message.contains("cog `x` suspended") && message.contains("3 crashes"),
+            "{message}"
+        );
         assert!(message.contains("unreachable"), "{message}");
         let refused = b.admit().unwrap_err();
         assert!(refused.reason.contains("3 crashes"));
@@ -249,7 +283,7 @@ mod tests {
     }
 
     #[test]
-    fn after_the_cool_down_one_success_closes_it_and_a_relapse_reopens_it_for_longer() {
+    fn after_the_cool_down_three_successes_close_it_and_a_relapse_reopens_it_for_longer() {
         let b = Breaker::new(policy(1, 1));
         b.record("x", Some("trap")).unwrap();
         std::thread::sleep(Duration::from_millis(5));
@@ -261,10 +295,29 @@ mod tests {
         std::thread::sleep(Duration::from_millis(5));
         assert!(b.admit().is_ok());
         assert!(b.record("x", None).is_none());
-        assert_eq!(b.state(), BreakerState::HalfOpen, "one success is not enough");
+        assert_eq!(
+            b.state(),
+            BreakerState::HalfOpen,
+            "one success is not enough"
+        );
         assert!(b.record("x", None).is_none());
         assert!(b.record("x", None).is_none());
         assert_eq!(b.state(), BreakerState::Closed);
+    }
+
+    #[test]
+    fn a_few_crashes_among_many_good_calls_do_not_suspend_a_busy_cog() {
+        let b = Breaker::new(policy(3, 60_000));
+        for _ in 0..10 {
+            assert!(b.record("x", Some("deadline")).is_none());
+            for _ in 0..5 {
+                assert!(b.record("x", None).is_none());
+            }
+        }
+        assert!(!b.is_open(), "10 crashes, but 1 in 6 calls");
+        assert!(b.record("x", Some("trap")).is_none());
+        assert!(b.record("x", Some("trap")).is_none());
+        assert!(b.record("x", Some("trap")).is_some(), "3 of the last 6 calls crashed");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::bindings::types as wit;
 use super::bindings::{Cog as CogBindings, CogPre};
 use super::host_api::{CogState, Grants, Services};
-use super::limits::CpuBudget;
+use super::limits::{CpuBudget, Next};
 use super::pool::{InstancePool, Ready};
 use super::stats::CogStats;
 use super::stdio::{CogOutput, LastStderr, Stream};
@@ -71,6 +71,8 @@ pub struct CallLimits {
     pub triage: Duration,
     pub handle: Duration,
     pub memory_bytes: usize,
+    /// this cog's `breaker_crashes` (`None`: the `[limits]` one; 0: never suspend)
+    pub breaker_crashes: Option<u32>,
 }
 
 pub struct LoadedCog {
@@ -144,7 +146,12 @@ impl LoadedCog {
             watches_moderation,
             limits,
             stats: CogStats::default(),
-            breaker: super::breaker::Breaker::new(services.quotas.limits.breaker),
+            breaker: super::breaker::Breaker::new(super::breaker::BreakerPolicy {
+                crashes: limits
+                    .breaker_crashes
+                    .unwrap_or(services.quotas.limits.breaker.crashes),
+                ..services.quotas.limits.breaker
+            }),
             manifest,
             pre,
             services,
@@ -185,12 +192,13 @@ impl LoadedCog {
         let mut store = Store::new(engine, state);
         store.limiter(|s| &mut s.memory);
         store.epoch_deadline_callback(|mut ctx| {
-            match ctx.data_mut().cpu.check_deadline() {
-                // Yield to the async runtime every few ticks so a long call cannot
-                // hog its thread and a task timeout can fire.
-                Some(ticks) => Ok(UpdateDeadline::Yield(ticks.min(YIELD_TICKS))),
-                None => Ok(UpdateDeadline::Interrupt),
-            }
+            // A running cog yields to the async runtime every few checks so a long call
+            // cannot hog its thread and a task timeout can fire.
+            Ok(match ctx.data_mut().cpu.check(YIELD_TICKS) {
+                Next::Continue(ticks) => UpdateDeadline::Continue(ticks),
+                Next::Yield(ticks) => UpdateDeadline::Yield(ticks),
+                Next::Stop => UpdateDeadline::Interrupt,
+            })
         });
         store
     }
@@ -230,9 +238,15 @@ impl LoadedCog {
         }
         let started = std::time::Instant::now();
         let result = self.call_inner(guild, export).await;
-        self.stats
-            .record(started.elapsed(), result.as_ref().err().map(CallError::is_crash));
-        let crash = result.as_ref().err().filter(|e| e.is_crash()).map(|e| e.to_string());
+        self.stats.record(
+            started.elapsed(),
+            result.as_ref().err().map(CallError::is_crash),
+        );
+        let crash = result
+            .as_ref()
+            .err()
+            .filter(|e| e.is_crash())
+            .map(|e| e.to_string());
         if let Some(tripped) = self.breaker.record(&self.name, crash.as_deref()) {
             tracing::error!(cog = %self.name, "{tripped}");
         }

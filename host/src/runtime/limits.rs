@@ -3,7 +3,7 @@
 //! cog waits on an async import such as `llm` is not charged to it).
 //!
 //! The epoch ticker in `engine.rs` advances every millisecond; when a store's deadline
-//! comes due, `check_deadline` decides whether the call has used up its CPU budget.
+//! comes due, `CpuBudget::check` decides whether the call has used up its CPU budget.
 
 use std::time::{Duration, Instant};
 use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
@@ -57,6 +57,14 @@ impl ResourceLimiter for MemoryCap {
 }
 
 /// CPU budget of the call in progress.
+///
+/// It charges the *CPU time of the thread running the cog* between deadline checks,
+/// not wall-clock time: under load a call may sit in the runtime's queue, and that
+/// waiting must not count against the cog (it would make a busy host stop healthy
+/// cogs and trip the circuit breaker on them). Time inside async imports is never
+/// charged: after such a wait, or after the call yielded to the runtime, the next
+/// check only takes a fresh baseline (the thread may be another one, or may have run
+/// other tasks meanwhile).
 #[derive(Debug, Clone)]
 pub struct CpuBudget {
     pub started: Instant,
@@ -64,7 +72,27 @@ pub struct CpuBudget {
     /// time spent waiting inside async imports during this call
     pub waited: Duration,
     pub exceeded: bool,
+    /// CPU time charged so far
+    used: Duration,
+    /// (thread, its CPU clock) at the last check; `None` = take a baseline next
+    sample: Option<(std::thread::ThreadId, Duration)>,
+    waited_seen: Duration,
+    checks_since_yield: u32,
 }
+
+/// What the epoch callback should do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// keep running; check again in this many ticks
+    Continue(u64),
+    /// yield to the async runtime, then check again in this many ticks
+    Yield(u64),
+    /// the budget is spent: stop the call
+    Stop,
+}
+
+/// Checks between two yields to the async runtime (one check every ≤ 10 ms).
+const CHECKS_PER_YIELD: u32 = 4;
 
 impl CpuBudget {
     pub fn new(budget: Duration) -> Self {
@@ -73,25 +101,91 @@ impl CpuBudget {
             budget,
             waited: Duration::ZERO,
             exceeded: false,
+            used: Duration::ZERO,
+            sample: Some((std::thread::current().id(), thread_cpu_time())),
+            waited_seen: Duration::ZERO,
+            checks_since_yield: 0,
         }
+    }
+
+    /// CPU time charged so far.
+    pub fn used(&self) -> Duration {
+        self.used
     }
 
     /// Ticks until the budget would run out if the cog used every one of them.
     pub fn ticks_left(&self) -> u64 {
-        let used = self.started.elapsed().saturating_sub(self.waited);
-        let left = self.budget.saturating_sub(used);
+        let left = self.budget.saturating_sub(self.used);
         (left.as_millis() as u64).max(1)
     }
 
-    /// Called when the epoch deadline comes due: `Some(ticks)` to keep going,
-    /// `None` when the budget is spent.
-    pub fn check_deadline(&mut self) -> Option<u64> {
-        let used = self.started.elapsed().saturating_sub(self.waited);
-        if used >= self.budget {
-            self.exceeded = true;
-            None
-        } else {
-            Some(self.ticks_left())
+    /// Called when the epoch deadline comes due, on the thread running the cog.
+    pub fn check(&mut self, max_ticks: u64) -> Next {
+        let now = thread_cpu_time();
+        let thread = std::thread::current().id();
+        if self.waited != self.waited_seen {
+            // An async import ran since the last check: re-baseline.
+            self.waited_seen = self.waited;
+            self.sample = None;
         }
+        if let Some((last_thread, last)) = self.sample {
+            if last_thread == thread {
+                self.used += now.saturating_sub(last);
+            }
+        }
+        self.sample = Some((thread, now));
+        if self.used >= self.budget {
+            self.exceeded = true;
+            return Next::Stop;
+        }
+        self.checks_since_yield += 1;
+        if self.checks_since_yield >= CHECKS_PER_YIELD {
+            self.checks_since_yield = 0;
+            // After the yield we may resume on another thread, or this one may have
+            // run other tasks: baseline again one tick after resuming.
+            self.sample = None;
+            return Next::Yield(1);
+        }
+        Next::Continue(self.ticks_left().min(max_ticks))
+    }
+}
+
+/// CPU time consumed by the calling thread (wall-clock time where the platform has no
+/// per-thread CPU clock).
+pub fn thread_cpu_time() -> Duration {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant.
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        if rc == 0 {
+            return Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+        }
+    }
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waiting_is_not_charged_only_running_is() {
+        let mut b = CpuBudget::new(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(80)); // asleep: no CPU used
+        assert!(matches!(b.check(10), Next::Continue(_)));
+        assert!(b.used() < Duration::from_millis(50));
+        // Run (not wait) for 60 ms of this thread's CPU time.
+        let spin_until = thread_cpu_time() + Duration::from_millis(60);
+        while thread_cpu_time() < spin_until {
+            std::hint::black_box(0u64);
+        }
+        // Three more checks (the fourth yields and re-baselines).
+        assert_eq!(b.check(10), Next::Stop);
+        assert!(b.exceeded);
     }
 }

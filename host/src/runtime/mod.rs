@@ -21,10 +21,10 @@ pub mod stdio;
 pub use breaker::{BreakerPolicy, BreakerState};
 pub use cog::{CallError, CallLimits, CommandInfo, Export, LoadedCog, Returned};
 pub use engine::{CogEngine, EngineLimits};
-pub use stats::{CogStats, StatsSnapshot};
 pub use host_api::{Grants, Services};
 pub use loader::{CogPolicy, Refusal};
 pub use quota::{GuardLimits, Quotas};
+pub use stats::{CogStats, StatsSnapshot};
 
 use anyhow::Result;
 use host_api::CogState;

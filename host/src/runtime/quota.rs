@@ -66,7 +66,8 @@ const PRUNE_EVERY: u64 = 4096;
 
 impl Quotas {
     pub fn new(limits: GuardLimits) -> Self {
-        let per_minute = |n: u32| NonZeroU32::new(n).map(|n| RateLimiter::keyed(Quota::per_minute(n)));
+        let per_minute =
+            |n: u32| NonZeroU32::new(n).map(|n| RateLimiter::keyed(Quota::per_minute(n)));
         Quotas {
             kv: per_minute(limits.kv_ops_per_minute),
             llm: per_minute(limits.llm_calls_per_minute),

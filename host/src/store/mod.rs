@@ -1,13 +1,35 @@
 //! The store handle: persistent state behind the `kv` import (and the ledger's totals).
 //!
-//! The embedded default is one SQLite file in WAL mode beside the config; no server to
-//! start. A write returns only after SQLite has committed it, so data a cog was told is
-//! written survives a crash or restart of the host.
+//! Two implementations of one [`Store`] trait, chosen by the config's `store` key:
+//!
+//! - `sqlite.rs` (the default, a path): one SQLite file in WAL mode beside the config;
+//!   no server to start; one process.
+//! - `postgres.rs` (a `postgres://` URL): a PostgreSQL database shared by every host
+//!   process of the bot, so a guild's infractions, escalation counters, analytics and
+//!   cog data are the same whichever process (shard range) handles its next message.
+//!
+//! Both give the same answers (the suite in `tests/store.rs` runs on each). A write
+//! returns only after the database has committed it, so data a cog was told is written
+//! survives a crash or restart of the host.
+//!
+//! The trait is asynchronous because a network store must not block a runtime thread
+//! while it waits: the `kv` import is an async host function (`runtime/bindings.rs`), so
+//! the cog's fiber is suspended and the thread runs other work. An implementation that
+//! answers from local state (SQLite) does its work when called and returns a ready
+//! future; one that waits on the network does the waiting inside the future. The `kv`
+//! import charges the first to the cog's CPU budget and not the second (see
+//! `runtime/host_api/kv.rs`).
 
+mod postgres;
 mod sqlite;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
+use anyhow::Result;
+use futures::future::BoxFuture;
+use std::path::Path;
+use std::sync::Arc;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -31,18 +53,40 @@ pub struct Scope<'a> {
     pub guild: &'a str,
 }
 
-/// The operations the host needs from a store.
+/// What a store operation returns: a future borrowing the store, scope and key.
+pub type StoreFuture<'a, T> = BoxFuture<'a, Result<T, StoreError>>;
+
+/// The operations the host needs from a store. Keys and values are arbitrary strings;
+/// keys compare as their UTF-8 bytes (`list_prefix` returns them in that order).
 pub trait Store: Send + Sync + 'static {
-    fn get(&self, scope: Scope<'_>, key: &str) -> Result<Option<String>, StoreError>;
-    fn set(&self, scope: Scope<'_>, key: &str, value: &str) -> Result<(), StoreError>;
-    fn delete(&self, scope: Scope<'_>, key: &str) -> Result<bool, StoreError>;
-    fn increment(&self, scope: Scope<'_>, key: &str, delta: i64) -> Result<i64, StoreError>;
-    fn list_prefix(
-        &self,
-        scope: Scope<'_>,
-        prefix: &str,
+    fn get<'a>(&'a self, scope: Scope<'a>, key: &'a str) -> StoreFuture<'a, Option<String>>;
+    fn set<'a>(&'a self, scope: Scope<'a>, key: &'a str, value: &'a str) -> StoreFuture<'a, ()>;
+    /// true when the key existed
+    fn delete<'a>(&'a self, scope: Scope<'a>, key: &'a str) -> StoreFuture<'a, bool>;
+    /// Add `delta` to the integer at `key` (0 when absent), saturating at the bounds of
+    /// i64, atomically even when several processes share the store.
+    fn increment<'a>(&'a self, scope: Scope<'a>, key: &'a str, delta: i64) -> StoreFuture<'a, i64>;
+    fn list_prefix<'a>(
+        &'a self,
+        scope: Scope<'a>,
+        prefix: &'a str,
         limit: u32,
-    ) -> Result<Vec<(String, String)>, StoreError>;
+    ) -> StoreFuture<'a, Vec<(String, String)>>;
     /// How many keys the scope holds (for quotas).
-    fn count_keys(&self, scope: Scope<'_>) -> Result<u64, StoreError>;
+    fn count_keys<'a>(&'a self, scope: Scope<'a>) -> StoreFuture<'a, u64>;
+    /// `sqlite` or `postgres` (logs, `astra bench`).
+    fn backend(&self) -> &'static str;
+}
+
+/// Open the store the config names: PostgreSQL at `url` when there is one (with at
+/// most `connections` connections), else the SQLite file at `path`.
+pub async fn open(
+    path: &Path,
+    url: Option<&crate::config::Secret>,
+    connections: usize,
+) -> Result<Arc<dyn Store>> {
+    Ok(match url {
+        Some(url) => Arc::new(PostgresStore::connect(url.expose(), connections).await?),
+        None => Arc::new(SqliteStore::open(path)?),
+    })
 }

@@ -1,10 +1,11 @@
 //! SQLite implementation of [`Store`]: one table `kv(cog, guild, key, value)`.
 //!
 //! One connection behind a mutex: SQLite serialises writers anyway, and a kv call is a
-//! few microseconds, so the lock is held only for one statement and never across an
-//! `.await` (kv imports are synchronous host functions).
+//! few microseconds, so the statement runs when the [`Store`] method is called, on the
+//! caller's thread, and the method returns a ready future: the lock is held for one
+//! statement and never across an `.await`.
 
-use super::{Scope, Store, StoreError};
+use super::{Scope, Store, StoreError, StoreFuture};
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
@@ -71,8 +72,9 @@ impl SqliteStore {
     }
 }
 
-impl Store for SqliteStore {
-    fn get(&self, s: Scope<'_>, key: &str) -> Result<Option<String>, StoreError> {
+/// The statements, run at once (the [`Store`] impl below wraps them in ready futures).
+impl SqliteStore {
+    fn get_now(&self, s: Scope<'_>, key: &str) -> Result<Option<String>, StoreError> {
         self.with(|c| {
             Ok(
                 c.prepare_cached("SELECT value FROM kv WHERE cog=?1 AND guild=?2 AND key=?3")?
@@ -82,7 +84,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn set(&self, s: Scope<'_>, key: &str, value: &str) -> Result<(), StoreError> {
+    fn set_now(&self, s: Scope<'_>, key: &str, value: &str) -> Result<(), StoreError> {
         self.with(|c| {
             c.prepare_cached(
                 "INSERT INTO kv (cog, guild, key, value) VALUES (?1, ?2, ?3, ?4)
@@ -93,7 +95,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn delete(&self, s: Scope<'_>, key: &str) -> Result<bool, StoreError> {
+    fn delete_now(&self, s: Scope<'_>, key: &str) -> Result<bool, StoreError> {
         self.with(|c| {
             let n = c
                 .prepare_cached("DELETE FROM kv WHERE cog=?1 AND guild=?2 AND key=?3")?
@@ -102,7 +104,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn increment(&self, s: Scope<'_>, key: &str, delta: i64) -> Result<i64, StoreError> {
+    fn increment_now(&self, s: Scope<'_>, key: &str, delta: i64) -> Result<i64, StoreError> {
         self.with(|c| {
             let current: Option<String> = c
                 .prepare_cached("SELECT value FROM kv WHERE cog=?1 AND guild=?2 AND key=?3")?
@@ -125,7 +127,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn list_prefix(
+    fn list_prefix_now(
         &self,
         s: Scope<'_>,
         prefix: &str,
@@ -147,7 +149,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn count_keys(&self, s: Scope<'_>) -> Result<u64, StoreError> {
+    fn count_keys_now(&self, s: Scope<'_>) -> Result<u64, StoreError> {
         self.with(|c| {
             Ok(
                 c.prepare_cached("SELECT COUNT(*) FROM kv WHERE cog=?1 AND guild=?2")?
@@ -155,5 +157,44 @@ impl Store for SqliteStore {
                     as u64,
             )
         })
+    }
+}
+
+fn ready<'a, T: Send + 'a>(result: Result<T, StoreError>) -> StoreFuture<'a, T> {
+    Box::pin(std::future::ready(result))
+}
+
+impl Store for SqliteStore {
+    fn get<'a>(&'a self, scope: Scope<'a>, key: &'a str) -> StoreFuture<'a, Option<String>> {
+        ready(self.get_now(scope, key))
+    }
+
+    fn set<'a>(&'a self, scope: Scope<'a>, key: &'a str, value: &'a str) -> StoreFuture<'a, ()> {
+        ready(self.set_now(scope, key, value))
+    }
+
+    fn delete<'a>(&'a self, scope: Scope<'a>, key: &'a str) -> StoreFuture<'a, bool> {
+        ready(self.delete_now(scope, key))
+    }
+
+    fn increment<'a>(&'a self, scope: Scope<'a>, key: &'a str, delta: i64) -> StoreFuture<'a, i64> {
+        ready(self.increment_now(scope, key, delta))
+    }
+
+    fn list_prefix<'a>(
+        &'a self,
+        scope: Scope<'a>,
+        prefix: &'a str,
+        limit: u32,
+    ) -> StoreFuture<'a, Vec<(String, String)>> {
+        ready(self.list_prefix_now(scope, prefix, limit))
+    }
+
+    fn count_keys<'a>(&'a self, scope: Scope<'a>) -> StoreFuture<'a, u64> {
+        ready(self.count_keys_now(scope))
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
     }
 }

@@ -128,9 +128,10 @@ pub(super) async fn run(
     let _all = permits.acquire_many(executor.concurrency as u32).await;
 }
 
-/// The job for an outcome's actions (none without actions).
+/// The job for an outcome's actions (none without actions, none for `/test_concurrent`'s
+/// synthetic messages: they are never sent to Discord).
 fn job_for(o: Outcome) -> Option<Job> {
-    (!o.actions.is_empty()).then(|| Job {
+    (!o.actions.is_empty() && !o.is_synthetic()).then(|| Job {
         source: o.id.clone(),
         target: Target::Message {
             guild: o.guild_id,
@@ -189,8 +190,7 @@ enum Performed {
 
 fn id(text: &str, what: &str) -> Result<u64, String> {
     text.trim()
-        .trim_start_matches("<@")
-        .trim_start_matches(['!', '#'])
+        .trim_start_matches(['<', '@', '!', '#', '&'])
         .trim_end_matches('>')
         .parse()
         .ok()
@@ -210,10 +210,18 @@ fn clip(text: &str, max: usize) -> String {
 }
 
 /// Carry out one action.
-async fn perform(executor: &Executor, target: &Target, action: &Action) -> Result<Performed, String> {
+async fn perform(
+    executor: &Executor,
+    target: &Target,
+    action: &Action,
+) -> Result<Performed, String> {
     let http = &*executor.http;
     let (guild, channel, message) = match target {
-        Target::Message { guild, channel, message } => (guild, channel, Some(message)),
+        Target::Message {
+            guild,
+            channel,
+            message,
+        } => (guild, channel, Some(message)),
         Target::Command { guild, channel } => (guild, channel, None),
     };
     let guild = || id(guild, "guild").map(GuildId::new);
@@ -222,29 +230,43 @@ async fn perform(executor: &Executor, target: &Target, action: &Action) -> Resul
     match action {
         Action::Reply { content } => {
             let channel = channel()?;
-            let mut msg = CreateMessage::new().content(content).allowed_mentions(no_pings());
+            let mut msg = CreateMessage::new()
+                .content(content)
+                .allowed_mentions(no_pings());
             if let Some(m) = message {
-                let mut reference = MessageReference::from((channel, MessageId::new(id(m, "message")?)));
+                let mut reference =
+                    MessageReference::from((channel, MessageId::new(id(m, "message")?)));
                 // the message may be gone (deleted by another cog): post anyway
                 reference.fail_if_not_exists = Some(false);
                 msg = msg.reference_message(reference);
             }
             retry(|| channel.send_message(http, msg.clone())).await?;
         }
-        Action::Send { channel_id, content } => {
+        Action::Send {
+            channel_id,
+            content,
+        } => {
             let to = ChannelId::new(id(channel_id, "channel")?);
-            let msg = CreateMessage::new().content(content).allowed_mentions(no_pings());
+            let msg = CreateMessage::new()
+                .content(content)
+                .allowed_mentions(no_pings());
             retry(|| to.send_message(http, msg.clone())).await?;
         }
         Action::React { emoji } => {
             let Some(m) = message else {
-                return Ok(Performed::Skipped("a command has no message to react to".into()));
+                return Ok(Performed::Skipped(
+                    "a command has no message to react to".into(),
+                ));
             };
             let (channel, m) = (channel()?, MessageId::new(id(m, "message")?));
-            let reaction = ReactionType::try_from(emoji.as_str()).map_err(|e| format!("emoji `{emoji}`: {e}"))?;
+            let reaction = ReactionType::try_from(emoji.as_str())
+                .map_err(|e| format!("emoji `{emoji}`: {e}"))?;
             retry(|| channel.create_reaction(http, m, reaction.clone())).await?;
         }
-        Action::DeleteMessage { channel_id, message_id } => {
+        Action::DeleteMessage {
+            channel_id,
+            message_id,
+        } => {
             let channel = ChannelId::new(id(channel_id, "channel")?);
             let m = MessageId::new(id(message_id, "message")?);
             retry(|| channel.delete_message(http, m)).await?;
@@ -256,14 +278,19 @@ async fn perform(executor: &Executor, target: &Target, action: &Action) -> Resul
                 .allowed_mentions(CreateAllowedMentions::new().users([user]));
             retry(|| channel.send_message(http, msg.clone())).await?;
         }
-        Action::Timeout { user_id, seconds, reason } => {
+        Action::Timeout {
+            user_id,
+            seconds,
+            reason,
+        } => {
             let (guild, user) = (guild()?, UserId::new(id(user_id, "user")?));
             let secs = (*seconds).min(MAX_TIMEOUT_SECS) as i64;
             let edit = if secs == 0 {
                 EditMember::new().enable_communication()
             } else {
-                let until = Timestamp::from_unix_timestamp(Timestamp::now().unix_timestamp() + secs)
-                    .map_err(|e| format!("timeout end: {e}"))?;
+                let until =
+                    Timestamp::from_unix_timestamp(Timestamp::now().unix_timestamp() + secs)
+                        .map_err(|e| format!("timeout end: {e}"))?;
                 EditMember::new().disable_communication_until_datetime(until)
             };
             let reason = clip(reason, MAX_REASON);
@@ -285,9 +312,13 @@ async fn perform(executor: &Executor, target: &Target, action: &Action) -> Resul
         }
         Action::LogToModlog { content } => {
             let Some(modlog) = executor.modlog_channel else {
-                return Ok(Performed::Skipped("no mod-log channel ([discord] modlog_channel)".into()));
+                return Ok(Performed::Skipped(
+                    "no mod-log channel ([discord] modlog_channel)".into(),
+                ));
             };
-            let msg = CreateMessage::new().content(content).allowed_mentions(no_pings());
+            let msg = CreateMessage::new()
+                .content(content)
+                .allowed_mentions(no_pings());
             retry(|| ChannelId::new(modlog).send_message(http, msg.clone())).await?;
         }
     }
@@ -299,10 +330,10 @@ async fn perform(executor: &Executor, target: &Target, action: &Action) -> Resul
 async fn purge(http: &Http, channel: ChannelId, count: u8) -> Result<(), String> {
     let messages = retry(|| channel.messages(http, GetMessages::new().limit(count))).await?;
     let now = crate::event::now_ms();
-    let (young, old): (Vec<MessageId>, Vec<MessageId>) = messages
-        .iter()
-        .map(|m| m.id)
-        .partition(|m| now.saturating_sub(super::events::snowflake_ms(m.get())) < BULK_DELETE_MAX_AGE_MS);
+    let (young, old): (Vec<MessageId>, Vec<MessageId>) =
+        messages.iter().map(|m| m.id).partition(|m| {
+            now.saturating_sub(super::events::snowflake_ms(m.get())) < BULK_DELETE_MAX_AGE_MS
+        });
     match young.len() {
         0 => {}
         1 => retry(|| channel.delete_message(http, young[0])).await?,
@@ -357,7 +388,9 @@ mod tests {
         assert_eq!(id("123", "user"), Ok(123));
         assert_eq!(id("<@!123>", "user"), Ok(123));
         assert_eq!(id("<#45>", "channel"), Ok(45));
-        assert!(id("alice", "user").unwrap_err().contains("not a Discord user id"));
+        assert!(id("alice", "user")
+            .unwrap_err()
+            .contains("not a Discord user id"));
     }
 
     #[test]

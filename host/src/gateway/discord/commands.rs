@@ -109,13 +109,17 @@ fn declared(dispatcher: &Dispatcher) -> Vec<Declared> {
 /// Discord's rules for command and option names: 1–32 lowercase letters, digits, `-`, `_`.
 fn valid_name(name: &str) -> bool {
     (1..=32).contains(&name.chars().count())
-        && name
-            .chars()
-            .all(|c| c == '-' || c == '_' || c.is_numeric() || (c.is_alphabetic() && !c.is_uppercase()))
+        && name.chars().all(|c| {
+            c == '-' || c == '_' || c.is_numeric() || (c.is_alphabetic() && !c.is_uppercase())
+        })
 }
 
 fn description(text: &str, fallback: &str) -> String {
-    let text = if text.trim().is_empty() { fallback } else { text.trim() };
+    let text = if text.trim().is_empty() {
+        fallback
+    } else {
+        text.trim()
+    };
     text.chars().take(100).collect()
 }
 
@@ -140,7 +144,11 @@ fn options(d: &Declared) -> Vec<CreateCommandOption> {
         .filter(|s| {
             let ok = valid_name(&s.name);
             if !ok {
-                tracing::warn!("/{}: option `{}` is not a valid Discord name; left out", d.name, s.name);
+                tracing::warn!(
+                    "/{}: option `{}` is not a valid Discord name; left out",
+                    d.name,
+                    s.name
+                );
             }
             ok
         })
@@ -163,11 +171,15 @@ fn build(declared: &[Declared]) -> Vec<CreateCommand> {
             );
             continue;
         }
-        groups.entry(words[0]).or_default().push((words[1..].to_vec(), d));
+        groups
+            .entry(words[0])
+            .or_default()
+            .push((words[1..].to_vec(), d));
     }
     let mut out = Vec::new();
     for (top, entries) in groups {
-        let (bare, subs): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(rest, _)| rest.is_empty());
+        let (bare, subs): (Vec<_>, Vec<_>) =
+            entries.into_iter().partition(|(rest, _)| rest.is_empty());
         if subs.is_empty() {
             let d = bare[0].1;
             let mut c = CreateCommand::new(top).description(description(&d.description, top));
@@ -282,9 +294,14 @@ pub(super) async fn answer(
     let (guild, channel) = (command.guild_id.clone(), command.channel_id.clone());
     let work = shared.dispatcher.command(command);
     tokio::pin!(work);
-    let result = tokio::select! {
-        r = &mut work => Some(r),
-        _ = tokio::time::sleep(shared.defer_after) => None,
+    let result = if shared.defer_after.is_zero() {
+        None
+    } else {
+        tokio::select! {
+            biased;
+            r = &mut work => Some(r),
+            _ = tokio::time::sleep(shared.defer_after) => None,
+        }
     };
     let result = match result {
         Some(r) => {
@@ -330,7 +347,11 @@ impl Reply {
     fn from(result: &Result<CommandResponse, crate::dispatch::CommandError>) -> Reply {
         match result {
             Ok(r) => {
-                let mut content = if r.content.trim().is_empty() { "Done.".to_string() } else { r.content.clone() };
+                let mut content = if r.content.trim().is_empty() {
+                    "Done.".to_string()
+                } else {
+                    r.content.clone()
+                };
                 if content.len() > MAX_TEXT {
                     let mut end = MAX_TEXT;
                     while !content.is_char_boundary(end) {
@@ -338,7 +359,10 @@ impl Reply {
                     }
                     content.truncate(end);
                 }
-                Reply { content, ephemeral: r.ephemeral }
+                Reply {
+                    content,
+                    ephemeral: r.ephemeral,
+                }
             }
             Err(e) => Reply::error(e),
         }
@@ -385,6 +409,7 @@ async fn follow_up(http: &Http, interaction: &CommandInteraction, reply: &Reply)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Value};
 
     fn d(name: &str, permission: Permission) -> Declared {
         Declared {
@@ -419,11 +444,24 @@ mod tests {
             d("Bad Name", Permission::Everyone),
         ]);
         let json = serde_json::to_value(&built).unwrap();
-        let names: Vec<&str> = json.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
         assert_eq!(names, ["automod", "plugins", "warn"]);
         let automod = &json[0];
-        assert_eq!(automod["options"][0]["type"], 1);
-        assert_eq!(automod["options"][0]["name"], "rules");
+        let subs: Vec<(&Value, &Value)> = automod["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| (&o["name"], &o["type"]))
+            .collect();
+        assert_eq!(
+            subs,
+            [(&json!("test"), &json!(1)), (&json!("rules"), &json!(1))]
+        );
         assert_eq!(automod["default_member_permissions"], "32"); // MANAGE_GUILD
         assert!(json[1]["default_member_permissions"].is_null());
         let warn = &json[2];

@@ -190,7 +190,10 @@ mod tests {
         .unwrap();
         let ours = message(&m, Some(5)).unwrap();
         assert_eq!(ours.id, "1300000000000000000");
-        assert_eq!((ours.guild_id.as_str(), ours.channel_id.as_str()), ("10", "20"));
+        assert_eq!(
+            (ours.guild_id.as_str(), ours.channel_id.as_str()),
+            ("10", "20")
+        );
         assert_eq!(ours.author.name, "Al");
         assert_eq!(ours.author.roles, ["99"]);
         assert!(ours.mentions_bot);

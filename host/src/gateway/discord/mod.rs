@@ -49,6 +49,10 @@ pub struct DiscordOptions {
     pub modlog_channel: Option<u64>,
     /// `None`: as many shards as Discord recommends, all in this process
     pub shards: Option<ShardRange>,
+    /// REST calls go to this proxy instead of discord.com (`[discord] rest_proxy`):
+    /// several processes on one token then share one view of its rate limits (the
+    /// proxy enforces them; serenity's own limiter is off)
+    pub rest_proxy: Option<String>,
     /// a slash command whose cog has not answered by then is deferred (Discord
     /// allows 3 s for the first response) and answered with a follow-up
     pub defer_after: Duration,
@@ -72,6 +76,7 @@ impl DiscordOptions {
             dev_guild: settings.dev_guild,
             modlog_channel: settings.modlog_channel,
             shards: settings.shards,
+            rest_proxy: settings.rest_proxy.clone(),
             defer_after: Duration::from_millis(1500),
             action_concurrency: 16,
             command_poll: Duration::from_secs(5),
@@ -123,6 +128,12 @@ impl Discord {
         let mut http = HttpBuilder::new(options.token.expose());
         if let Some(client) = options.http_client {
             http = http.client(client);
+        }
+        if let Some(proxy) = &options.rest_proxy {
+            // The proxy (twilight-http-proxy, nirn-proxy) keeps the token's rate limits
+            // for every process; serenity sends through it only with its own limiter
+            // off.
+            http = http.proxy(proxy.as_str()).ratelimiter_disabled(true);
         }
         let (jobs_tx, jobs) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {

@@ -4,11 +4,17 @@
 //! 1 MiB get `too-large`; more than `kv_ops_per_call` operations in one call get
 //! `quota-exceeded` for the rest of that call, and so does every operation past the
 //! cog's `kv_ops_per_minute` in this guild (see `runtime/quota.rs`).
+//!
+//! The import is async (`runtime/bindings.rs`): with a network store (PostgreSQL) the
+//! cog's fiber waits and the runtime thread does not, and the wait is not charged to
+//! the cog's CPU deadline. SQLite answers when called, on the calling thread, so its
+//! time is charged as it always was (see `store/mod.rs`).
 
 use super::CogState;
 use crate::runtime::bindings::astra::bot::kv::{Host, KvError};
 use crate::runtime::bindings::types::Capability;
-use crate::store::{Scope, StoreError};
+use crate::store::{Scope, StoreError, StoreFuture};
+use std::time::{Duration, Instant};
 
 const MAX_KEY: usize = 512;
 const MAX_VALUE: usize = 1 << 20;
@@ -27,7 +33,11 @@ impl CogState {
             return Err(KvError::QuotaExceeded);
         }
         if !self.services.quotas.kv(&self.cog, &self.guild) {
-            let refused = self.services.quotas.kv_refused.load(std::sync::atomic::Ordering::Relaxed);
+            let refused = self
+                .services
+                .quotas
+                .kv_refused
+                .load(std::sync::atomic::Ordering::Relaxed);
             if refused.is_power_of_two() {
                 tracing::warn!(
                     cog = %self.cog,
@@ -40,13 +50,6 @@ impl CogState {
         }
         Ok(())
     }
-
-    fn scope(&self) -> Scope<'_> {
-        Scope {
-            cog: &self.cog,
-            guild: &self.guild,
-        }
-    }
 }
 
 fn store_error(e: StoreError) -> KvError {
@@ -56,55 +59,68 @@ fn store_error(e: StoreError) -> KvError {
     }
 }
 
+/// Await a store operation created by the caller; the time spent waiting (not the time
+/// the store took to create the future) is added to `waited`, the CPU budget's
+/// uncharged time. Callers borrow the state's fields one by one so that the store,
+/// the scope and `cpu.waited` can be borrowed at once.
+async fn waited<T>(waited: &mut Duration, pending: StoreFuture<'_, T>) -> Result<T, KvError> {
+    let started = Instant::now();
+    let result = pending.await;
+    *waited += started.elapsed();
+    result.map_err(store_error)
+}
+
+/// The scope of the call in progress, from the state's fields (see [`waited`]).
+macro_rules! scope {
+    ($state:ident) => {
+        Scope {
+            cog: &$state.cog,
+            guild: &$state.guild,
+        }
+    };
+}
+
 impl Host for CogState {
-    fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<String>, KvError>> {
+    async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<String>, KvError>> {
         if let Err(e) = self.kv_admit(&key) {
             return Ok(Err(e));
         }
-        Ok(self
-            .services
-            .store
-            .get(self.scope(), &key)
-            .map_err(store_error))
+        let pending = self.services.store.get(scope!(self), &key);
+        Ok(waited(&mut self.cpu.waited, pending).await)
     }
 
-    fn set(&mut self, key: String, value: String) -> wasmtime::Result<Result<(), KvError>> {
+    async fn set(&mut self, key: String, value: String) -> wasmtime::Result<Result<(), KvError>> {
         if let Err(e) = self.kv_admit(&key) {
             return Ok(Err(e));
         }
         if value.len() > MAX_VALUE {
             return Ok(Err(KvError::TooLarge));
         }
-        Ok(self
-            .services
-            .store
-            .set(self.scope(), &key, &value)
-            .map_err(store_error))
+        let pending = self.services.store.set(scope!(self), &key, &value);
+        Ok(waited(&mut self.cpu.waited, pending).await)
     }
 
-    fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, KvError>> {
+    async fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, KvError>> {
         if let Err(e) = self.kv_admit(&key) {
             return Ok(Err(e));
         }
-        Ok(self
-            .services
-            .store
-            .delete(self.scope(), &key)
-            .map_err(store_error))
+        let pending = self.services.store.delete(scope!(self), &key);
+        Ok(waited(&mut self.cpu.waited, pending).await)
     }
 
-    fn increment(&mut self, key: String, delta: i64) -> wasmtime::Result<Result<i64, KvError>> {
+    async fn increment(
+        &mut self,
+        key: String,
+        delta: i64,
+    ) -> wasmtime::Result<Result<i64, KvError>> {
         if let Err(e) = self.kv_admit(&key) {
             return Ok(Err(e));
         }
-        Ok(self
-            .services
-            .store
-            .increment(self.scope(), &key, delta)
-            .map_err(store_error))
+        let pending = self.services.store.increment(scope!(self), &key, delta);
+        Ok(waited(&mut self.cpu.waited, pending).await)
     }
 
-    fn list_prefix(
+    async fn list_prefix(
         &mut self,
         prefix: String,
         limit: u32,
@@ -112,10 +128,11 @@ impl Host for CogState {
         if let Err(e) = self.kv_admit(&prefix) {
             return Ok(Err(e));
         }
-        Ok(self
+        let limit = limit.min(10_000);
+        let pending = self
             .services
             .store
-            .list_prefix(self.scope(), &prefix, limit.min(10_000))
-            .map_err(store_error))
+            .list_prefix(scope!(self), &prefix, limit);
+        Ok(waited(&mut self.cpu.waited, pending).await)
     }
 }

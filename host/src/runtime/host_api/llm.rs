@@ -23,7 +23,11 @@ impl Host for CogState {
         };
         // The budget is spent by asking, whatever the model answers.
         if !self.services.quotas.llm(&self.cog, &self.guild) {
-            let refused = self.services.quotas.llm_refused.load(std::sync::atomic::Ordering::Relaxed);
+            let refused = self
+                .services
+                .quotas
+                .llm_refused
+                .load(std::sync::atomic::Ordering::Relaxed);
             // Logged at 1, 2, 4, 8, ... refusals so a spamming cog cannot flood the log.
             if refused.is_power_of_two() {
                 tracing::warn!(

@@ -17,9 +17,20 @@ use astra_sdk::prelude::*;
 
 struct Abuser;
 
+/// Recurses until the stack runs out: that is the point.
+#[allow(unconditional_recursion)]
 #[inline(never)]
 fn dive(depth: u64, pad: [u64; 8]) -> u64 {
-    let next = std::hint::black_box([pad[0].wrapping_add(depth), pad[1], pad[2], pad[3], pad[4], pad[5], pad[6], depth]);
+    let next = std::hint::black_box([
+        pad[0].wrapping_add(depth),
+        pad[1],
+        pad[2],
+        pad[3],
+        pad[4],
+        pad[5],
+        pad[6],
+        depth,
+    ]);
     let below = dive(depth.wrapping_add(1), next);
     std::hint::black_box(below).wrapping_mul(31) ^ pad[7]
 }
@@ -104,7 +115,9 @@ impl Cog for Abuser {
                         return Ok(vec![Action::Reply(format!("llm calls={calls} err=none"))]);
                     }
                 };
-                Ok(vec![Action::Reply(format!("llm calls={calls} err={error:?}"))])
+                Ok(vec![Action::Reply(format!(
+                    "llm calls={calls} err={error:?}"
+                ))])
             }
             "ask" | "slow" => match llm::complete(vec![llm::user(msg.content.clone())], 16, 0.0) {
                 Ok(text) => Ok(vec![Action::Reply(format!("llm said: {text}"))]),
@@ -114,17 +127,28 @@ impl Cog for Abuser {
                 Err(e) => Err(HandlerError::Permanent(format!("model: {e:?}"))),
             },
             "peek" => {
-                let theirs = kv::get("count:alice").map_err(|e| HandlerError::Permanent(format!("{e:?}")))?;
-                let all = kv::list_prefix("", 1000).map_err(|e| HandlerError::Permanent(format!("{e:?}")))?;
+                let theirs = kv::get("count:alice")
+                    .map_err(|e| HandlerError::Permanent(format!("{e:?}")))?;
+                let all = kv::list_prefix("", 1000)
+                    .map_err(|e| HandlerError::Permanent(format!("{e:?}")))?;
                 let keys: Vec<&str> = all.iter().map(|(k, _)| k.as_str()).collect();
-                Ok(vec![Action::Reply(format!("peek count:alice={theirs:?} keys={keys:?}"))])
+                Ok(vec![Action::Reply(format!(
+                    "peek count:alice={theirs:?} keys={keys:?}"
+                ))])
             }
             "dump-config" => {
                 let mut out = String::new();
                 for (k, v) in config::all() {
                     out.push_str(&format!("{k}={v}\n"));
                 }
-                for key in ["api_key_env", "token", "discord", "llm", "OPENAI_API_KEY", "bot-name"] {
+                for key in [
+                    "api_key_env",
+                    "token",
+                    "discord",
+                    "llm",
+                    "OPENAI_API_KEY",
+                    "bot-name",
+                ] {
                     if let Some(v) = config::get::<serde_json::Value>(key) {
                         out.push_str(&format!("get {key}={v}\n"));
                     }

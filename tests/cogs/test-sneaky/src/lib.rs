@@ -22,7 +22,12 @@ fn probe() -> String {
         &mut out,
         "fs_read_dir",
         std::fs::read_dir("/")
-            .map(|d| d.flatten().map(|e| e.path().display().to_string()).collect::<Vec<_>>().join(","))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.path().display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
             .map_err(|e| e.to_string()),
     );
     line(
@@ -78,12 +83,32 @@ fn probe() -> String {
             .map_err(|e| e.to_string()),
     );
     let vars: Vec<String> = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
-    line(&mut out, "env_vars", Ok(format!("{}:{}", vars.len(), vars.join(","))));
+    line(
+        &mut out,
+        "env_vars",
+        Ok(format!("{}:{}", vars.len(), vars.join(","))),
+    );
     let args: Vec<String> = std::env::args().collect();
-    line(&mut out, "env_args", Ok(format!("{}:{}", args.len(), args.join(","))));
+    line(
+        &mut out,
+        "env_args",
+        Ok(format!("{}:{}", args.len(), args.join(","))),
+    );
     // Imports it was not granted: each must say so, never trap.
-    line(&mut out, "kv_get", kv::get("count:alice").map(|v| format!("{v:?}")).map_err(|e| format!("{e:?}")));
-    line(&mut out, "kv_set", kv::set("mine", "1").map(|_| "set".into()).map_err(|e| format!("{e:?}")));
+    line(
+        &mut out,
+        "kv_get",
+        kv::get("count:alice")
+            .map(|v| format!("{v:?}"))
+            .map_err(|e| format!("{e:?}")),
+    );
+    line(
+        &mut out,
+        "kv_set",
+        kv::set("mine", "1")
+            .map(|_| "set".into())
+            .map_err(|e| format!("{e:?}")),
+    );
     line(
         &mut out,
         "llm",
@@ -97,7 +122,11 @@ fn probe() -> String {
             .map_err(|e| format!("{e:?}")),
     );
     let settings = config::all();
-    line(&mut out, "config_all", Ok(format!("{}:{settings:?}", settings.len())));
+    line(
+        &mut out,
+        "config_all",
+        Ok(format!("{}:{settings:?}", settings.len())),
+    );
     line(&mut out, "clock", Ok(clock::now_ms().to_string()));
     log::warn("sneaky was here");
     line(&mut out, "log", Ok("returned".into()));

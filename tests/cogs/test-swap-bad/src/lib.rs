@@ -16,7 +16,10 @@ impl Cog for Bad {
     fn handle_message(msg: Message) -> Result<Vec<Action>, HandlerError> {
         let index: usize = msg.content.len() + 100;
         let list = [1, 2, 3];
-        Ok(vec![Action::Reply(format!("{}", list[std::hint::black_box(index)]))])
+        Ok(vec![Action::Reply(format!(
+            "{}",
+            list[std::hint::black_box(index)]
+        ))])
     }
 }
 
