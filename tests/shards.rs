@@ -44,7 +44,7 @@ impl Process {
         let child = Command::new(env!("CARGO_BIN_EXE_astra"))
             .arg("--config")
             .arg(config)
-            .args(["--log", "astra=info,serenity=debug", "run", "--no-web", "--shards", shards])
+            .args(["--log", "astra=info", "run", "--no-web", "--shards", shards])
             .args(["--total-shards", &TOTAL_SHARDS.to_string()])
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
@@ -75,7 +75,7 @@ impl Drop for Process {
 /// Wait (at most 3 minutes: a first start compiles the bundled cogs) until `ready`,
 /// failing at once with its log if a process exits.
 async fn until(what: &str, procs: &mut [&mut Process], mut ready: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(40); // DEBUG
+    let deadline = Instant::now() + Duration::from_secs(180);
     while !ready().await {
         for p in procs.iter_mut() {
             if let Ok(Some(status)) = p.child.try_wait() {

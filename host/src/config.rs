@@ -611,7 +611,9 @@ impl Config {
                     modlog_channel: d.modlog_channel.map(|s| s.0),
                     shards,
                     rest_proxy: match d.rest_proxy {
-                        Some(url) if !url.starts_with("http://") && !url.starts_with("https://") => {
+                        Some(url)
+                            if !url.starts_with("http://") && !url.starts_with("https://") =>
+                        {
                             return Err(fail(
                                 "rest_proxy",
                                 format!(
@@ -924,6 +926,18 @@ mod tests {
         assert_eq!(e.line, Some(2), "{e}");
         assert!(e.message.contains("not a valid PostgreSQL URL"), "{e}");
         assert!(!e.to_string().contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn a_rest_proxy_is_a_base_url() {
+        let c = parse("[discord]\nrest_proxy = \"http://127.0.0.1:3000\"\n").unwrap();
+        assert_eq!(
+            c.discord.rest_proxy.as_deref(),
+            Some("http://127.0.0.1:3000")
+        );
+        let e = parse("[discord]\nrest_proxy = \"127.0.0.1:3000\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("http://127.0.0.1:3000"), "{e}");
     }
 
     #[test]

@@ -83,6 +83,10 @@ pub struct BenchArgs {
     /// The stand-in model's delay per call (default 0 ms; priority-inversion 300 ms)
     #[arg(long, value_name = "MS")]
     pub model_delay_ms: Option<u64>,
+    /// Run on this PostgreSQL database (`postgres://...`) instead of a fresh SQLite
+    /// file, to measure the store's cost per message (also the config's `store`)
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
 }
 
 /// What every scenario is run with.
@@ -98,7 +102,13 @@ pub async fn run_scenario(base: &Config, scenario: Scenario, options: &Options) 
 }
 
 /// `astra bench`: run the scenarios and print each report as it is done.
-pub async fn run(base: Config, args: BenchArgs) -> Result<()> {
+pub async fn run(mut base: Config, args: BenchArgs) -> Result<()> {
+    if let Some(url) = &args.store {
+        if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+            bail!("--store {url}: write a PostgreSQL URL, e.g. postgres://astra@127.0.0.1/astra");
+        }
+        base.store_url = Some(crate::config::Secret::new(url.clone()));
+    }
     let chosen = if args.scenarios.is_empty() {
         Scenario::ALL.to_vec()
     } else {

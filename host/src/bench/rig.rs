@@ -1,7 +1,8 @@
 //! A fresh host for one bench scenario: the bundled cogs compiled by the real runtime,
-//! a new SQLite file in a temporary folder, the dispatcher and its scheduler, and a
-//! collector that counts every outcome as it arrives. Scenarios send streams of
-//! messages through it and read back a [`Measured`].
+//! a new SQLite file in a temporary folder (or the PostgreSQL database of `--store`),
+//! the dispatcher and its scheduler, and a collector that counts every outcome as it
+//! arrives. Scenarios send streams of messages through it and read back a
+//! [`Measured`].
 //!
 //! Nothing is mocked but the model (the `stand-in` backend, a fixed delay).
 
@@ -73,8 +74,16 @@ impl Rig {
         let dir =
             std::env::temp_dir().join(format!("astra-bench-{}-{name}-{stamp}", std::process::id()));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        // `--store postgres://...` (or the config's): that database, shared by the
+        // scenarios; else a fresh SQLite file per scenario.
+        let store = base.store_url.as_ref().map_or(String::new(), |url| {
+            format!(
+                "store = {}\n",
+                toml::Value::String(url.expose().to_string())
+            )
+        });
         let text = format!(
-            "bundled_cogs = true\nplugin_dir = {}\ncache_dir = {}\n{toml}\n",
+            "bundled_cogs = true\nplugin_dir = {}\ncache_dir = {}\n{store}{toml}\n",
             toml_path(&dir.join("no-plugins")),
             toml_path(&base.cache_dir),
         );
@@ -83,7 +92,7 @@ impl Rig {
         let mut app = App::build(
             config,
             LoadOptions {
-                store_path: Some(dir.join("bench.db")),
+                store_path: base.store_url.is_none().then(|| dir.join("bench.db")),
                 ..Default::default()
             },
         )

@@ -331,8 +331,12 @@ fn report(scenario: Scenario, burst: &Burst, rig: &Rig, m: Measured) -> Report {
         about: burst.about.clone(),
         setup: Setup {
             cogs: format!(
-                "{} bundled cogs, SQLite in a temp dir",
-                rig.app.runtime.cogs().len()
+                "{} bundled cogs, {}",
+                rig.app.runtime.cogs().len(),
+                match rig.app.store.backend() {
+                    "sqlite" => "SQLite in a temp dir",
+                    _ => "PostgreSQL (--store)",
+                }
             ),
             model: format!("stand-in model {} ms", burst.model_delay_ms),
             queue_capacity: d.queue_capacity,

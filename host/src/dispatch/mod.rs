@@ -38,6 +38,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore};
 
+/// Most messages in triage at once. A triage that waits on the store (PostgreSQL)
+/// holds a cog instance meanwhile; without a bound, a burst of messages could take
+/// every instance slot and starve the handlers. Past it, `submit` waits: back-pressure
+/// to the gateway, as when the queues are full of CRITICAL work.
+pub const TRIAGE_CONCURRENCY: usize = 256;
+
 /// Which cogs are on in which guild.
 pub trait CogSwitches: Send + Sync + 'static {
     fn enabled(&self, cog: &str, guild: &str) -> bool;
@@ -109,6 +115,8 @@ struct Inner {
     general: Arc<Semaphore>,
     /// permits reserved for CRITICAL jobs
     critical: Arc<Semaphore>,
+    /// [`TRIAGE_CONCURRENCY`] slots for messages in triage
+    triage_slots: Semaphore,
     outcomes: mpsc::UnboundedSender<Outcome>,
     next_id: AtomicU64,
     /// commands the host answers itself (set once by the app)
@@ -137,6 +145,7 @@ impl Dispatcher {
             metrics,
             general: Arc::new(Semaphore::new(general)),
             critical: Arc::new(Semaphore::new(reserved)),
+            triage_slots: Semaphore::new(TRIAGE_CONCURRENCY),
             outcomes: tx,
             next_id: AtomicU64::new(1),
             host_commands: std::sync::OnceLock::new(),
@@ -170,7 +179,11 @@ impl Dispatcher {
         let message = Arc::new(message);
 
         let cogs = inner.runtime.cogs();
-        let triaged = triage::triage(&cogs, inner.switches.as_ref(), &wit_message).await;
+        let triaged = {
+            // never closed, so `acquire` cannot fail
+            let _slot = inner.triage_slots.acquire().await;
+            triage::triage(&cogs, inner.switches.as_ref(), &wit_message).await
+        };
         let mut job = Job {
             message,
             wit_message,

@@ -1,4 +1,4 @@
-//! The store handle: persistent state behind the `kv` import (and the ledger's totals).
+//! The store handle: persistent state behind the `kv` import.
 //!
 //! Two implementations of one [`Store`] trait, chosen by the config's `store` key:
 //!

@@ -63,14 +63,17 @@ fn store_error(e: StoreError) -> KvError {
 /// the store took to create the future) is added to `waited`, the CPU budget's
 /// uncharged time. Callers borrow the state's fields one by one so that the store,
 /// the scope and `cpu.waited` can be borrowed at once.
-async fn waited<T>(waited: &mut Duration, pending: StoreFuture<'_, T>) -> Result<T, KvError> {
+async fn wait_for_store<T>(
+    waited: &mut Duration,
+    pending: StoreFuture<'_, T>,
+) -> Result<T, KvError> {
     let started = Instant::now();
     let result = pending.await;
     *waited += started.elapsed();
     result.map_err(store_error)
 }
 
-/// The scope of the call in progress, from the state's fields (see [`waited`]).
+/// The scope of the call in progress, from the state's fields (see [`wait_for_store`]).
 macro_rules! scope {
     ($state:ident) => {
         Scope {
@@ -86,7 +89,7 @@ impl Host for CogState {
             return Ok(Err(e));
         }
         let pending = self.services.store.get(scope!(self), &key);
-        Ok(waited(&mut self.cpu.waited, pending).await)
+        Ok(wait_for_store(&mut self.cpu.waited, pending).await)
     }
 
     async fn set(&mut self, key: String, value: String) -> wasmtime::Result<Result<(), KvError>> {
@@ -97,7 +100,7 @@ impl Host for CogState {
             return Ok(Err(KvError::TooLarge));
         }
         let pending = self.services.store.set(scope!(self), &key, &value);
-        Ok(waited(&mut self.cpu.waited, pending).await)
+        Ok(wait_for_store(&mut self.cpu.waited, pending).await)
     }
 
     async fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, KvError>> {
@@ -105,7 +108,7 @@ impl Host for CogState {
             return Ok(Err(e));
         }
         let pending = self.services.store.delete(scope!(self), &key);
-        Ok(waited(&mut self.cpu.waited, pending).await)
+        Ok(wait_for_store(&mut self.cpu.waited, pending).await)
     }
 
     async fn increment(
@@ -117,7 +120,7 @@ impl Host for CogState {
             return Ok(Err(e));
         }
         let pending = self.services.store.increment(scope!(self), &key, delta);
-        Ok(waited(&mut self.cpu.waited, pending).await)
+        Ok(wait_for_store(&mut self.cpu.waited, pending).await)
     }
 
     async fn list_prefix(
@@ -133,6 +136,6 @@ impl Host for CogState {
             .services
             .store
             .list_prefix(scope!(self), &prefix, limit);
-        Ok(waited(&mut self.cpu.waited, pending).await)
+        Ok(wait_for_store(&mut self.cpu.waited, pending).await)
     }
 }
