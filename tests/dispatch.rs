@@ -133,6 +133,49 @@ async fn overflow_sheds_low_first_then_normal_and_never_critical() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn high_work_is_never_shed_it_waits_for_room_like_critical() {
+    let dir = tempdir();
+    let mut h = host(dir.path(), &["test-echo"], "[limits]\nqueue_capacity = 4\n").await;
+    for i in 0..2 {
+        h.say(&format!("l{i}"), "!low").await;
+    }
+    // Questions are HIGH for test-echo; each from its own user (HIGH is rate limited).
+    for i in 0..4 {
+        h.say(&format!("h{i}"), "anyone there?").await;
+    }
+    let shed = h.outcomes(2).await;
+    assert!(shed
+        .values()
+        .all(|o| o.priority == Priority::Low && o.outcome == OutcomeKind::Shed));
+    // Full of HIGH work: one more HIGH waits for room instead of being shed.
+    let d = h.dispatcher();
+    let last = tokio::spawn(async move {
+        let mut m = astra::gateway::local::message("h4", "still there?", "Astra");
+        m.id = "h4".into();
+        d.submit(m).await;
+    });
+    while h.dispatcher().ledger().received < 7 {
+        tokio::task::yield_now().await;
+    }
+    let ledger = h.dispatcher().ledger();
+    assert_eq!(
+        (ledger.shed, ledger.in_flight),
+        (2, 5),
+        "the 5th HIGH waits, not shed"
+    );
+    h.start();
+    last.await.unwrap();
+    let rest = h.outcomes(5).await;
+    assert!(rest
+        .values()
+        .all(|o| o.priority == Priority::High && o.outcome == OutcomeKind::Processed));
+    h.stop().await;
+    let ledger = h.dispatcher().ledger();
+    assert_eq!((ledger.received, ledger.shed, ledger.processed), (7, 2, 5));
+    assert!(ledger.balanced());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rate_limit_is_per_user_and_never_applies_to_critical_messages() {
     let dir = tempdir();
     let mut h = host(

@@ -19,7 +19,7 @@ pub mod dispatch;
 pub mod event;
 pub mod gateway;
 pub mod metrics;
-pub mod reload;
 pub mod models;
+pub mod reload;
 pub mod runtime;
 pub mod store;

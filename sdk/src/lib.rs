@@ -25,6 +25,9 @@
 //! astra_sdk::cog!(Hello);
 //! ```
 //!
+//! A cog's `init` (optional) runs once at load and is snapshotted, so tables built
+//! there cost nothing per instance.
+//!
 //! Modules: [`kv`], [`config`], [`log`], [`llm`], [`embed`], [`clock`] wrap the imports
 //! (each needs its capability granted); [`Manifest`] builds a manifest; [`text`] has
 //! small helpers every cog needs (option lookup, replies).
@@ -36,7 +39,7 @@ pub mod bindings {
     //! The raw generated bindings (one `generate!` for the whole SDK).
     wit_bindgen::generate!({
         path: "../wit",
-        world: "astra:bot/cog",
+        world: "astra:bot/cog-init",
         pub_export_macro: true,
         export_macro_name: "export_cog_bindings",
         default_bindings_module: "astra_sdk::bindings",
@@ -76,6 +79,11 @@ pub trait Cog {
     /// Name, version, capabilities wanted and slash commands offered.
     fn manifest() -> CogManifest;
 
+    /// Run once when the host loads the cog; its memory is then snapshotted and every
+    /// instance starts from it. Build expensive tables here (a dictionary, a regex
+    /// set) so no call pays for them. No imports (kv, log, ...) and no printing here.
+    fn init() {}
+
     /// Cheap and quick (the host gives it a few milliseconds): how urgent is this
     /// message for this cog? `None` means `handle_message` is not called for it.
     fn triage(_msg: &Message) -> Option<Priority> {
@@ -109,6 +117,9 @@ macro_rules! cog {
         pub struct __AstraCogExports;
 
         impl $crate::bindings::Guest for __AstraCogExports {
+            fn init() {
+                <$ty as $crate::Cog>::init()
+            }
             fn manifest() -> $crate::CogManifest {
                 <$ty as $crate::Cog>::manifest()
             }

@@ -129,17 +129,24 @@ pub async fn run(base: &Config, scenario: Scenario, options: &Options) -> Result
 
 /// 100,000 messages (or `n`) as fast as four senders can submit them, mostly chat and
 /// other bots' posts; production limits, so the queues overflow and shed honestly.
+/// The issue's flood pipeline: triage + security + analytics (the companion, support
+/// and moderation are off; `stress` and `mixed` run all five).
+const FLOOD_COGS: &str = "[cogs.ai-companion]\nenabled = false\n[cogs.support]\nenabled = false\n\
+                          [cogs.moderation]\nenabled = false\n";
+
 fn flood(n: Option<usize>, delay: Option<u64>) -> Burst {
     let m = n.unwrap_or(100_000).max(1);
     Burst {
-        about: format!("{m} messages as fast as possible, mixed priorities"),
+        about: format!(
+            "{m} messages as fast as possible, mixed priorities, through security + analytics"
+        ),
         mix: traffic::FLOOD,
         messages: m,
         // five messages per user: a flood of people, not of one spammer
         users: (m / 5).max(1),
         streams: 4,
         model_delay_ms: delay.unwrap_or(0),
-        limits: String::new(),
+        limits: FLOOD_COGS.into(),
         old_bot: None,
     }
 }
@@ -305,6 +312,21 @@ fn host_toml(limits: &str, model_delay_ms: u64) -> String {
     )
 }
 
+/// "5 bundled cogs", or which of them are on in the bench guild when not all are.
+fn on_in_bench(rig: &Rig) -> String {
+    let cogs = rig.app.runtime.cogs();
+    let on: Vec<&str> = cogs
+        .iter()
+        .filter(|c| rig.app.policy.is_enabled(&c.name, "bench"))
+        .map(|c| &*c.name)
+        .collect();
+    if on.len() == cogs.len() {
+        format!("{} bundled cogs", cogs.len())
+    } else {
+        format!("bundled cogs on: {}", on.join(" + "))
+    }
+}
+
 fn place(guild: &str, id_prefix: &str) -> Place {
     Place {
         guild: guild.into(),
@@ -331,8 +353,8 @@ fn report(scenario: Scenario, burst: &Burst, rig: &Rig, m: Measured) -> Report {
         about: burst.about.clone(),
         setup: Setup {
             cogs: format!(
-                "{} bundled cogs, {}",
-                rig.app.runtime.cogs().len(),
+                "{}, {}",
+                on_in_bench(rig),
                 match rig.app.store.backend() {
                     "sqlite" => "SQLite in a temp dir",
                     _ => "PostgreSQL (--store)",

@@ -10,6 +10,7 @@ mod actions;
 mod bounds;
 mod commands;
 mod job;
+mod lanes;
 mod ledger;
 mod queue;
 mod rate_limit;
@@ -29,6 +30,7 @@ use crate::metrics::Metrics;
 use crate::runtime::convert::message_to_wit;
 use crate::runtime::Runtime;
 use job::Job;
+use lanes::Lanes;
 use ledger::Ledger;
 use queue::{PriorityQueues, Pushed};
 use rate_limit::UserRateLimits;
@@ -117,6 +119,8 @@ struct Inner {
     critical: Arc<Semaphore>,
     /// [`TRIAGE_CONCURRENCY`] slots for messages in triage
     triage_slots: Semaphore,
+    /// where ingest and jobs run (CPU priority by urgency)
+    lanes: Lanes,
     outcomes: mpsc::UnboundedSender<Outcome>,
     next_id: AtomicU64,
     /// commands the host answers itself (set once by the app)
@@ -146,6 +150,7 @@ impl Dispatcher {
             general: Arc::new(Semaphore::new(general)),
             critical: Arc::new(Semaphore::new(reserved)),
             triage_slots: Semaphore::new(TRIAGE_CONCURRENCY),
+            lanes: Lanes::new().expect("starting the dispatcher's background threads"),
             outcomes: tx,
             next_id: AtomicU64::new(1),
             host_commands: std::sync::OnceLock::new(),
@@ -160,7 +165,9 @@ impl Dispatcher {
     }
 
     /// Ingest one message. Returns once it is queued (or settled); waits only when a
-    /// CRITICAL message meets queues full of CRITICAL work (back-pressure).
+    /// CRITICAL or HIGH message meets queues full of CRITICAL and HIGH work
+    /// (back-pressure). Ingest runs on the caller's task, at normal CPU priority (see
+    /// `lanes.rs`).
     pub async fn submit(&self, mut message: Message) {
         let inner = &self.inner;
         let received = Instant::now();

@@ -1,9 +1,10 @@
 //! Four bounded priority queues sharing one capacity.
 //!
 //! When full: the newest message of the lowest priority below the newcomer's is shed
-//! to make room; if nothing queued is lower, a non-CRITICAL newcomer is shed itself;
-//! a CRITICAL newcomer is never shed — `push` waits for room instead, which
-//! back-pressures the gateway.
+//! to make room; if nothing queued is lower, a NORMAL or LOW newcomer is shed itself;
+//! a CRITICAL or HIGH newcomer is never shed — `push` waits for room instead, which
+//! back-pressures the gateway. So overload sheds only LOW and NORMAL work: what a
+//! member asked for (HIGH) and what protects them (CRITICAL) wait, never vanish.
 
 use super::job::Job;
 use crate::event::Priority;
@@ -20,7 +21,7 @@ pub struct PriorityQueues {
     any_item: Notify,
     /// signalled on every CRITICAL push (the reserved scheduler waits on it)
     critical_item: Notify,
-    /// signalled on every pop (back-pressured CRITICAL pushes wait on it)
+    /// signalled on every pop (back-pressured CRITICAL and HIGH pushes wait on it)
     space: Notify,
 }
 
@@ -48,8 +49,8 @@ impl PriorityQueues {
         self.queues.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Push without waiting. `Err(job)` only for a CRITICAL job when the queues are
-    /// full of CRITICAL work.
+    /// Push without waiting. `Err(job)` only for a CRITICAL or HIGH job when the
+    /// queues are full of work at least as urgent.
     fn try_push(&self, job: Job) -> Result<Pushed, Job> {
         let priority = job.priority;
         let result = {
@@ -63,7 +64,7 @@ impl PriorityQueues {
                 let shed = q[lowest].pop_back().expect("non-empty");
                 q[priority.index()].push_back(job);
                 Pushed::Displaced(shed)
-            } else if priority == Priority::Critical {
+            } else if priority <= Priority::High {
                 return Err(job);
             } else {
                 Pushed::Rejected(job)
@@ -78,7 +79,8 @@ impl PriorityQueues {
         Ok(result)
     }
 
-    /// Push, waiting for room only when a CRITICAL job meets queues full of CRITICAL.
+    /// Push, waiting for room only when a CRITICAL or HIGH job meets queues full of
+    /// work at least as urgent.
     pub async fn push(&self, mut job: Job) -> Pushed {
         loop {
             let space = self.space.notified();

@@ -2,10 +2,12 @@
 //! the general permits and takes the most urgent job of any priority; the reserved
 //! loop holds one of the CRITICAL-only permits and takes only CRITICAL jobs. So a
 //! burst of slow AI work can fill the general permits but never delay a security
-//! warning. `run` returns when shutdown is signalled and every running job is done.
+//! warning. CRITICAL jobs run on the runtime that drives the scheduler, the rest on
+//! the dispatcher's niced background lane (`lanes.rs`). `run` returns when shutdown is
+//! signalled and every running job is done.
 
 use super::Dispatcher;
-use crate::event::OutcomeKind;
+use crate::event::{OutcomeKind, Priority};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -41,6 +43,16 @@ impl Dispatcher {
         }
     }
 
+    /// CRITICAL jobs run here (the runtime that drives the scheduler, at normal CPU
+    /// priority), the rest on the niced background lane.
+    fn spawn_job(&self, work: impl Future<Output = ()> + Send + 'static, priority: Priority) {
+        if priority == Priority::Critical {
+            tokio::spawn(work);
+        } else {
+            self.inner.lanes.background(work);
+        }
+    }
+
     async fn general_loop(self) {
         let permits: Arc<Semaphore> = self.inner.general.clone();
         loop {
@@ -48,11 +60,15 @@ impl Dispatcher {
                 return;
             };
             let job = self.inner.queues.pop_any().await;
+            let priority = job.priority;
             let me = self.clone();
-            tokio::spawn(async move {
-                me.run_job(job).await;
-                drop(permit);
-            });
+            self.spawn_job(
+                async move {
+                    me.run_job(job).await;
+                    drop(permit);
+                },
+                priority,
+            );
         }
     }
 
@@ -66,11 +82,15 @@ impl Dispatcher {
                 return;
             };
             let job = self.inner.queues.pop_critical().await;
+            let priority = job.priority;
             let me = self.clone();
-            tokio::spawn(async move {
-                me.run_job(job).await;
-                drop(permit);
-            });
+            self.spawn_job(
+                async move {
+                    me.run_job(job).await;
+                    drop(permit);
+                },
+                priority,
+            );
         }
     }
 }

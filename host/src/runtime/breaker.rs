@@ -143,7 +143,11 @@ impl Breaker {
             return None;
         }
         let calls = self.rate_calls();
-        let mask = if calls == 64 { u64::MAX } else { (1 << calls) - 1 };
+        let mask = if calls == 64 {
+            u64::MAX
+        } else {
+            (1 << calls) - 1
+        };
         let previous = self
             .history
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |h| {
@@ -317,7 +321,10 @@ mod tests {
         assert!(!b.is_open(), "10 crashes, but 1 in 6 calls");
         assert!(b.record("x", Some("trap")).is_none());
         assert!(b.record("x", Some("trap")).is_none());
-        assert!(b.record("x", Some("trap")).is_some(), "3 of the last 6 calls crashed");
+        assert!(
+            b.record("x", Some("trap")).is_some(),
+            "3 of the last 6 calls crashed"
+        );
     }
 
     #[test]

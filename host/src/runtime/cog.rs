@@ -339,7 +339,7 @@ impl LoadedCog {
 }
 
 /// The first line of a trap's message (`wasm trap: unreachable`, ...).
-fn trap_summary(e: &wasmtime::Error) -> String {
+pub(super) fn trap_summary(e: &wasmtime::Error) -> String {
     if let Some(trap) = e.downcast_ref::<wasmtime::Trap>() {
         return trap.to_string();
     }

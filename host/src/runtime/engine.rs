@@ -91,27 +91,48 @@ impl CogEngine {
     /// Compile `bytes` (or load the compiled form from the cache). `origin` names the
     /// file in errors.
     pub fn component(&self, bytes: &[u8], origin: &str) -> Result<Component> {
-        let cached = self.cache_path(bytes);
-        if let Some(path) = &cached {
-            if path.exists() {
-                // SAFETY: the file was written by `precompile_component` of an engine
-                // with the same compatibility hash (part of the file name) and is only
-                // ever replaced atomically by a rename.
-                match unsafe { Component::deserialize_file(&self.engine, path) } {
-                    Ok(component) => return Ok(component),
-                    Err(e) => tracing::warn!("ignoring bad cache entry {}: {e}", path.display()),
-                }
-            }
+        if let Some(component) = self.cached(bytes, "") {
+            return Ok(component);
         }
         if !bytes.starts_with(b"\0asm") {
             anyhow::bail!("{origin} is not a WebAssembly file (it does not start with \\0asm)");
         }
+        self.compile_and_cache(bytes, bytes, "", origin)
+    }
+
+    /// The cache entry for `key` (the bytes a component was made from) and `tag` (""
+    /// for the component itself, "init" for its pre-initialised snapshot), if any.
+    pub fn cached(&self, key: &[u8], tag: &str) -> Option<Component> {
+        let path = self.cache_path(key, tag)?;
+        if !path.exists() {
+            return None;
+        }
+        // SAFETY: the file was written by `compile_and_cache` of an engine with the
+        // same compatibility hash (part of the file name) and is only ever replaced
+        // atomically by a rename.
+        match unsafe { Component::deserialize_file(&self.engine, &path) } {
+            Ok(component) => Some(component),
+            Err(e) => {
+                tracing::warn!("ignoring bad cache entry {}: {e}", path.display());
+                None
+            }
+        }
+    }
+
+    /// Compile `wasm` and keep the result in the cache under `key` and `tag`.
+    pub fn compile_and_cache(
+        &self,
+        wasm: &[u8],
+        key: &[u8],
+        tag: &str,
+        origin: &str,
+    ) -> Result<Component> {
         let compiled = self
             .engine
-            .precompile_component(bytes)
+            .precompile_component(wasm)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("{origin} is not a valid WebAssembly component"))?;
-        if let Some(path) = &cached {
+        if let Some(path) = self.cache_path(key, tag) {
             let tmp = path.with_extension(format!("tmp{}", std::process::id()));
             if std::fs::write(&tmp, &compiled).is_ok() {
                 let _ = std::fs::rename(&tmp, path);
@@ -123,15 +144,20 @@ impl CogEngine {
             .with_context(|| format!("could not load compiled {origin}"))
     }
 
-    fn cache_path(&self, bytes: &[u8]) -> Option<PathBuf> {
+    fn cache_path(&self, key: &[u8], tag: &str) -> Option<PathBuf> {
         let dir = self.cache_dir.as_ref()?;
         let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
         self.engine
             .precompile_compatibility_hash()
             .hash(&mut engine_hash);
-        let digest = Sha256::digest(bytes);
+        let digest = Sha256::digest(key);
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        Some(dir.join(format!("{hex}-{:016x}.cwasm", engine_hash.finish())))
+        let tag = if tag.is_empty() {
+            String::new()
+        } else {
+            format!("-{tag}")
+        };
+        Some(dir.join(format!("{hex}-{:016x}{tag}.cwasm", engine_hash.finish())))
     }
 
     pub fn cache_dir(&self) -> Option<&Path> {

@@ -1,8 +1,9 @@
 //! Turning bytes into a [`LoadedCog`], or into a clear refusal.
 //!
 //! Order of checks: is it a component at all; does it target a compatible version of
-//! `astra:bot`; does it export the `cog` world; does its `manifest()` run and make sense;
-//! are the capabilities it asks for granted. Any failure names the file and the reason
+//! `astra:bot`; does its `init()` run, if it has one (then the instances start from the
+//! snapshot, see `preinit.rs`); does it export the `cog` world; does its `manifest()`
+//! run and make sense; are the capabilities it asks for granted. Any failure names the file and the reason
 //! and nothing is loaded.
 
 use super::bindings::{types as wit, CogPre, WIT_VERSION};
@@ -103,6 +104,13 @@ pub async fn load(
         .component(bytes, origin)
         .map_err(|e| refuse(format!("{e:#}")))?;
     check_wit_version(&component, &engine.engine).map_err(|e| refuse(format!("{e:#}")))?;
+    let component = if super::preinit::wants_init(&component, &engine.engine) {
+        super::preinit::snapshot(engine, linker, services, bytes, origin)
+            .await
+            .map_err(|e| refuse(format!("pre-initialising it failed: {e:#}")))?
+    } else {
+        component
+    };
     let instance_pre = linker.instantiate_pre(&component).map_err(|e| {
         refuse(format!(
             "it needs imports this host does not offer ({e}); cogs may import only WASI \

@@ -14,6 +14,7 @@ pub mod host_api;
 pub mod limits;
 pub mod loader;
 pub mod pool;
+pub mod preinit;
 pub mod quota;
 pub mod stats;
 pub mod stdio;

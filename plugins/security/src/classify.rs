@@ -37,18 +37,24 @@ pub fn detect_all(norm: &Normalized, settings: &Settings) -> Vec<Verdict> {
 }
 
 /// [`classify_normalized`] within a triage deadline. Exact once this instance has
-/// built the bad-language dictionary; before that (the dictionary takes longer to build
-/// than a triage may run) bad language is only screened for, and a hit is a
-/// `profanity` verdict that `handle_message` confirms or drops with the dictionary.
+/// built the bad-language dictionary (from the start under a pre-initialising host)
+/// and for texts up to [`TRIAGE_FULL_READ_MAX`]; otherwise bad language is only
+/// screened for, and a hit is a `profanity` verdict that `handle_message` confirms or
+/// drops with the dictionary.
 pub fn classify_for_triage(norm: &Normalized, settings: &Settings) -> Vec<Verdict> {
-    if profanity::dictionary_ready() {
+    if profanity::dictionary_ready() && norm.plain.len() <= TRIAGE_FULL_READ_MAX {
         classify_normalized(norm, settings)
     } else {
         classify_screened(norm, settings)
     }
 }
 
-/// The cold-instance half of [`classify_for_triage`]: exact for every rule but bad
+/// Longest text (bytes) that triage reads fully; rustrict takes milliseconds on a
+/// long one (16 KB: ~30 ms natively), more than a triage deadline, so longer texts are
+/// screened in triage and read fully by the handler.
+pub const TRIAGE_FULL_READ_MAX: usize = 2048;
+
+/// The cold-instance (and long-text) half of [`classify_for_triage`]: exact for every rule but bad
 /// language, which is screened by stems.
 pub fn classify_screened(norm: &Normalized, settings: &Settings) -> Vec<Verdict> {
     let mut found = emergency::check(norm);

@@ -17,10 +17,12 @@
 //! - `command`: `/automod test`.
 //!
 //! `triage` runs the same checks as `handle_message` and answers `Critical` for
-//! anything that will be acted on, `None` otherwise. They take microseconds, except
-//! that rustrict builds its dictionary on first use (~25 ms in wasm, more than a
-//! triage deadline): until an instance has built it in a handler call, its triage
-//! screens bad language with a list of stems instead (a superset; the handler decides).
+//! anything that will be acted on, `None` otherwise. They take microseconds. rustrict
+//! builds its dictionary on first use (~25 ms in wasm, more than a triage deadline):
+//! `init` builds it once at load and the host snapshots the result, so every instance
+//! has it. Under a host that does not pre-initialise, until an instance has built it
+//! in a handler call its triage screens bad language with a list of stems instead (a
+//! superset; the handler decides).
 
 pub mod classify;
 pub mod corpus;
@@ -85,6 +87,13 @@ impl Cog for Security {
                 .permission(Permission::ManageMessages),
         )
         .build()
+    }
+
+    /// Build rustrict's dictionary and every other lazy table now: the host snapshots
+    /// this, so no instance pays the ~25 ms and triage reads bad language fully from
+    /// the first message.
+    fn init() {
+        let _ = classify::classify("warming up: hello there, friend", &Settings::default());
     }
 
     fn triage(msg: &Message) -> Option<Priority> {

@@ -1,0 +1,180 @@
+//! Pre-initialisation: run a cog's optional `init` export once at load and snapshot
+//! its memory into the component (Wizer), so every instance starts initialised.
+//!
+//! Why: a new instance starts from the component's data segments. A cog that builds
+//! tables on first use (the security cog's word trie: ~25 ms in wasm) would pay that in
+//! every new instance, and under load the host makes hundreds (one per concurrent call).
+//! After the snapshot, the tables are part of the image that wasmtime maps copy-on-write
+//! into each instance: a new instance costs tens of microseconds again.
+//!
+//! A cog opts in by targeting the `cog-init` world (the Rust SDK does, through
+//! `Cog::init`). `init` runs with no capabilities, no guild and a CPU budget of
+//! [`INIT_BUDGET`]; it must not keep host resources (WASI streams) in memory, since
+//! they do not survive the snapshot. The snapshot is compiled once and kept in the
+//! component cache under the original bytes' hash, so later starts skip all of this.
+
+use super::cog::LoadedCog;
+use super::engine::CogEngine;
+use super::host_api::{CogState, Grants, Services};
+use super::limits::CpuBudget;
+use anyhow::{anyhow, Context, Result};
+use std::sync::Arc;
+use std::time::Duration;
+use wasmtime::component::{types::ComponentItem, Component, Instance, Linker, WasmList};
+use wasmtime::Store;
+use wasmtime_wizer::{ComponentInstanceState, Wizer};
+
+/// The export a cog may offer to be pre-initialised (world `cog-init` in `wit/`).
+pub const INIT_EXPORT: &str = "init";
+
+/// CPU budget of `init` (it runs once, at load, off the dispatch path).
+pub const INIT_BUDGET: Duration = Duration::from_secs(5);
+
+/// Tag of snapshot entries in the component cache.
+const CACHE_TAG: &str = "init";
+
+/// Does the component export `init: func()`?
+pub fn wants_init(component: &Component, engine: &wasmtime::Engine) -> bool {
+    let ty = component.component_type();
+    let Some(export) = ty.get_export(engine, INIT_EXPORT) else {
+        return false;
+    };
+    matches!(&export.ty, ComponentItem::ComponentFunc(f)
+        if f.params().len() == 0 && f.results().len() == 0)
+}
+
+/// The pre-initialised form of `bytes` (from the cache, or made now): `bytes` run
+/// through `init` and snapshotted. An error means `init` failed (the cog is broken) or
+/// the component's shape is one the snapshotter does not support.
+pub async fn snapshot(
+    engine: &CogEngine,
+    linker: &Linker<CogState>,
+    services: &Services,
+    bytes: &[u8],
+    origin: &str,
+) -> Result<Component> {
+    if let Some(component) = engine.cached(bytes, CACHE_TAG) {
+        return Ok(component);
+    }
+    let mut wizer = Wizer::new();
+    // Keep `init` exported: the component's canonical lift of it refers to the core
+    // export, which the rewrite would otherwise drop (a dangling alias).
+    wizer.init_func(INIT_EXPORT).keep_init_func(true);
+    let (cx, instrumented) = wizer
+        .instrument_component(bytes)
+        .map_err(|e| anyhow!("{e:#}"))
+        .context("preparing the component for pre-initialisation")?;
+    let component = Component::new(&engine.engine, &instrumented)
+        .map_err(|e| anyhow!("{e:#}"))
+        .context("compiling the instrumented component")?;
+
+    let mut store = LoadedCog::new_store(
+        &engine.engine,
+        Arc::from(format!("(init of {origin})").as_str()),
+        Grants::none(),
+        services.clone(),
+        256 << 20,
+    );
+    store.data_mut().cpu = CpuBudget::new(INIT_BUDGET);
+    store.set_epoch_deadline(INIT_BUDGET.as_millis() as u64);
+    let instance = linker
+        .instantiate_async(&mut store, &component)
+        .await
+        .map_err(|e| anyhow!("{e:#}"))
+        .context("instantiating")?;
+    let init = instance
+        .get_typed_func::<(), ()>(&mut store, INIT_EXPORT)
+        .map_err(|e| anyhow!("{e:#}"))
+        .context("finding `init`")?;
+    if let Err(trap) = init.call_async(&mut store, ()).await {
+        // A panic's text went to the cog's stderr; say it, not just "unreachable".
+        let said = store
+            .data()
+            .last_stderr
+            .lock()
+            .map(|s| super::stdio::summarize(&s))
+            .unwrap_or_default();
+        let said = if said.is_empty() {
+            String::new()
+        } else {
+            format!(" ({said})")
+        };
+        anyhow::bail!(
+            "its init() failed: {}{said}",
+            super::cog::trap_summary(&trap)
+        );
+    }
+
+    let snapshot = wizer
+        .snapshot_component(
+            &cx,
+            &mut Access {
+                store: &mut store,
+                instance,
+            },
+        )
+        .await
+        .map_err(|e| anyhow!("{e:#}"))
+        .context("snapshotting the initialised memory")?;
+    engine.compile_and_cache(&snapshot, bytes, CACHE_TAG, origin)
+}
+
+/// The snapshotter's view of the instance: it calls the accessor functions the
+/// instrumentation added to read memories and globals.
+struct Access<'a> {
+    store: &'a mut Store<CogState>,
+    instance: Instance,
+}
+
+impl Access<'_> {
+    async fn call<R>(&mut self, instance: &str, func: &str) -> R
+    where
+        R: wasmtime::component::Lift + Send + Sync + 'static,
+    {
+        // The accessors exist: the instrumentation added them to this very component.
+        let (_, exported) = self
+            .instance
+            .get_export(&mut *self.store, None, instance)
+            .expect("wizer accessor instance");
+        let (_, index) = self
+            .instance
+            .get_export(&mut *self.store, Some(&exported), func)
+            .expect("wizer accessor function");
+        let f = self
+            .instance
+            .get_typed_func::<(), (R,)>(&mut *self.store, index)
+            .expect("wizer accessor type");
+        f.call_async(&mut *self.store, ())
+            .await
+            .expect("wizer accessor call")
+            .0
+    }
+}
+
+impl ComponentInstanceState for Access<'_> {
+    async fn call_func_ret_list_u8(
+        &mut self,
+        instance: &str,
+        func: &str,
+        contents: impl FnOnce(&[u8]) + Send,
+    ) {
+        let list: WasmList<u8> = self.call(instance, func).await;
+        contents(list.as_le_slice(&*self.store));
+    }
+
+    async fn call_func_ret_s32(&mut self, instance: &str, func: &str) -> i32 {
+        self.call(instance, func).await
+    }
+
+    async fn call_func_ret_s64(&mut self, instance: &str, func: &str) -> i64 {
+        self.call(instance, func).await
+    }
+
+    async fn call_func_ret_f32(&mut self, instance: &str, func: &str) -> u32 {
+        self.call::<f32>(instance, func).await.to_bits()
+    }
+
+    async fn call_func_ret_f64(&mut self, instance: &str, func: &str) -> u64 {
+        self.call::<f64>(instance, func).await.to_bits()
+    }
+}
