@@ -21,8 +21,11 @@ const TARGET: &str = "wasm32-wasip2";
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let workspace = manifest_dir.parent().unwrap().to_path_buf();
+    // Relative paths (cargo reads them from this package's folder): a checkout that
+    // shares the target directory with another one (CI reuses it from a fresh clone)
+    // must watch its own sources, not the paths the other checkout's run recorded.
     for dir in ["wit", "sdk", "plugins", "tests/cogs"] {
-        println!("cargo:rerun-if-changed={}", workspace.join(dir).display());
+        println!("cargo:rerun-if-changed=../{dir}");
     }
     println!("cargo:rerun-if-env-changed=ASTRA_COGS_DIR");
 

@@ -85,6 +85,7 @@ on_both_stores!(
     list_prefix_takes_pattern_characters_literally,
     concurrent_increments_lose_no_update,
     written_data_survives_reopening_the_store,
+    a_calls_writes_are_durable_when_it_ends_and_writes_outside_calls_at_once,
     kv_data_written_by_a_cog_survives_a_host_restart,
 );
 
@@ -286,6 +287,31 @@ async fn written_data_survives_reopening_the_store(f: &Fixture) {
     let store = f.open().await;
     assert_eq!(store.get(S, "kept").await.unwrap().as_deref(), Some("yes"));
     assert_eq!(store.increment(S, "n", 1).await.unwrap(), 42);
+}
+
+/// Group commit (SQLite gathers the writes of running cog calls into one transaction):
+/// whatever the batching, a call's writes are durable when `call_ended` returns, and a
+/// write made while no call is open when it returns.
+async fn a_calls_writes_are_durable_when_it_ends_and_writes_outside_calls_at_once(f: &Fixture) {
+    {
+        let store = f.open().await;
+        store.call_started(); // call A
+        store.set(S, "a1", "1").await.unwrap();
+        store.call_started(); // call B, concurrent
+        store.increment(S, "b", 5).await.unwrap();
+        store.call_ended().unwrap(); // B ends: its write (and A's so far) committed
+        store.set(S, "a2", "2").await.unwrap();
+        store.call_ended().unwrap(); // A ends
+        store.set(S, "outside", "kept").await.unwrap(); // no call open
+    } // every handle is dropped here
+    let store = f.open().await;
+    for (key, value) in [("a1", "1"), ("a2", "2"), ("b", "5"), ("outside", "kept")] {
+        assert_eq!(
+            store.get(S, key).await.unwrap().as_deref(),
+            Some(value),
+            "{key}"
+        );
+    }
 }
 
 fn count_command(user: &str) -> Command {

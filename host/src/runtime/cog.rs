@@ -10,6 +10,7 @@ use super::pool::{InstancePool, Ready};
 use super::stats::CogStats;
 use super::stdio::{CogOutput, LastStderr, Stream};
 use crate::event::Permission;
+use crate::store::{Store as KvStore, StoreError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use thiserror::Error;
@@ -96,6 +97,31 @@ impl std::fmt::Debug for LoadedCog {
             .field("name", &self.name)
             .field("version", &self.manifest.version)
             .finish_non_exhaustive()
+    }
+}
+
+/// A call's kv writes, gathered by the store and committed when the call ends
+/// ([`KvStore::call_ended`]); also when the call is cancelled (a task timeout drops it).
+struct WriteBatch<'a> {
+    store: Option<&'a dyn KvStore>,
+}
+
+impl<'a> WriteBatch<'a> {
+    fn start(store: &'a dyn KvStore) -> Self {
+        store.call_started();
+        WriteBatch { store: Some(store) }
+    }
+
+    fn finish(mut self) -> Result<(), StoreError> {
+        self.store.take().map_or(Ok(()), |s| s.call_ended())
+    }
+}
+
+impl Drop for WriteBatch<'_> {
+    fn drop(&mut self) {
+        if let Some(Err(e)) = self.store.take().map(|s| s.call_ended()) {
+            tracing::error!("the store could not commit a cancelled call's writes: {e}");
+        }
     }
 }
 
@@ -237,7 +263,18 @@ impl LoadedCog {
             });
         }
         let started = std::time::Instant::now();
-        let result = self.call_inner(guild, export).await;
+        let batch = self
+            .grants
+            .has(wit::Capability::Kv)
+            .then(|| WriteBatch::start(&*self.services.store));
+        let mut result = self.call_inner(guild, export).await;
+        if let Some(Err(e)) = batch.map(WriteBatch::finish) {
+            // The cog was told its writes were made: they were not. Worth a retry.
+            result = Err(CallError::Transient {
+                cog: self.name.to_string(),
+                reason: format!("the store could not commit its writes: {e}"),
+            });
+        }
         self.stats.record(
             started.elapsed(),
             result.as_ref().err().map(CallError::is_crash),

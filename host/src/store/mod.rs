@@ -76,6 +76,16 @@ pub trait Store: Send + Sync + 'static {
     fn count_keys<'a>(&'a self, scope: Scope<'a>) -> StoreFuture<'a, u64>;
     /// `sqlite` or `postgres` (logs, `astra bench`).
     fn backend(&self) -> &'static str;
+
+    /// A cog call that may write begins. Until the matching [`Store::call_ended`], the
+    /// store may gather writes into one transaction (SQLite: one commit per call and
+    /// per batch of concurrent calls, instead of one per write).
+    fn call_started(&self) {}
+
+    /// A cog call ended: every write it made is durable when this returns `Ok`.
+    fn call_ended(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// Open the store the config names: PostgreSQL at `url` when there is one (with at

@@ -4,17 +4,28 @@
 //! few microseconds, so the statement runs when the [`Store`] method is called, on the
 //! caller's thread, and the method returns a ready future: the lock is held for one
 //! statement and never across an `.await`.
+//!
+//! Group commit: a commit (a WAL append and its locks) costs more than the statement.
+//! While cog calls are running ([`Store::call_started`]), writes open one transaction
+//! that the next call to end commits, so the analytics cog's four counters per message
+//! cost one commit, and concurrent calls share theirs. Every call's writes are durable
+//! when it ends (`call_ended` commits); a write made while no call is open commits at
+//! once. (Only cogs write, through the `kv` import, so in the host every write is
+//! inside a call; tests and tools use the store directly.)
 
 use super::{Scope, Store, StoreError, StoreFuture};
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 pub struct SqliteStore {
     // Mutex, not RwLock: every statement, read or write, needs `&mut`-like exclusive
     // use of the one connection's prepared-statement cache.
     conn: Mutex<Connection>,
+    /// cog calls between `call_started` and `call_ended`
+    open_calls: AtomicUsize,
 }
 
 const SCHEMA: &str = "
@@ -68,6 +79,7 @@ impl SqliteStore {
         conn.set_prepared_statement_cache_capacity(64);
         Ok(SqliteStore {
             conn: Mutex::new(conn),
+            open_calls: AtomicUsize::new(0),
         })
     }
 
@@ -80,6 +92,27 @@ impl SqliteStore {
             .lock()
             .map_err(|_| StoreError::Backend("store lock poisoned".into()))?;
         f(&conn)
+    }
+}
+
+impl SqliteStore {
+    /// Run a writing statement: inside the calls' shared transaction while calls are
+    /// open, else committed before returning.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.with(|c| {
+            let batching = self.open_calls.load(Ordering::Acquire) > 0;
+            if batching && c.is_autocommit() {
+                c.execute_batch("BEGIN")?;
+            }
+            let result = f(c)?;
+            if !batching && !c.is_autocommit() {
+                c.execute_batch("COMMIT")?;
+            }
+            Ok(result)
+        })
     }
 }
 
@@ -96,7 +129,7 @@ impl SqliteStore {
     }
 
     fn set_now(&self, s: Scope<'_>, key: &str, value: &str) -> Result<(), StoreError> {
-        self.with(|c| {
+        self.write(|c| {
             c.prepare_cached(
                 "INSERT INTO kv (cog, guild, key, value) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (cog, guild, key) DO UPDATE SET value = excluded.value",
@@ -107,7 +140,7 @@ impl SqliteStore {
     }
 
     fn delete_now(&self, s: Scope<'_>, key: &str) -> Result<bool, StoreError> {
-        self.with(|c| {
+        self.write(|c| {
             let n = c
                 .prepare_cached("DELETE FROM kv WHERE cog=?1 AND guild=?2 AND key=?3")?
                 .execute(params![s.cog, s.guild, key])?;
@@ -116,7 +149,7 @@ impl SqliteStore {
     }
 
     fn increment_now(&self, s: Scope<'_>, key: &str, delta: i64) -> Result<i64, StoreError> {
-        self.with(|c| {
+        self.write(|c| {
             let current: Option<String> = c
                 .prepare_cached("SELECT value FROM kv WHERE cog=?1 AND guild=?2 AND key=?3")?
                 .query_row(params![s.cog, s.guild, key], |r| r.get(0))
@@ -203,6 +236,20 @@ impl Store for SqliteStore {
 
     fn count_keys<'a>(&'a self, scope: Scope<'a>) -> StoreFuture<'a, u64> {
         ready(self.count_keys_now(scope))
+    }
+
+    fn call_started(&self) {
+        self.open_calls.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn call_ended(&self) -> Result<(), StoreError> {
+        self.open_calls.fetch_sub(1, Ordering::AcqRel);
+        self.with(|c| {
+            if !c.is_autocommit() {
+                c.execute_batch("COMMIT")?;
+            }
+            Ok(())
+        })
     }
 
     fn backend(&self) -> &'static str {

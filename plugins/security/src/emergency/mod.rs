@@ -16,6 +16,9 @@
 
 mod lexicon;
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use crate::normalize::Normalized;
 use crate::rules::{Rule, Verdict};
 
@@ -162,13 +165,50 @@ fn negated(words: &[String], i: usize) -> bool {
 }
 
 /// One of `idioms` starts right at `i`.
-fn idiom_after(words: &[String], i: usize, idioms: &[&str]) -> bool {
+fn idiom_after(words: &[String], i: usize, idioms: &'static [&'static str]) -> bool {
     any_at(words, i, idioms).is_some()
 }
 
-/// The length in words of the first of `phrases` found at `words[i..]`.
-fn any_at(words: &[String], i: usize, phrases: &[&str]) -> Option<usize> {
-    phrases.iter().find_map(|p| phrase_at(words, i, p))
+/// The length in words of the first of `phrases` found at `words[i..]`. Only the
+/// phrases whose first word is `words[i]` can match, so they are looked up by it.
+fn any_at(words: &[String], i: usize, phrases: &'static [&'static str]) -> Option<usize> {
+    let candidates = by_first_word(phrases).get(words.get(i)?.as_str())?;
+    candidates.iter().find_map(|p| phrase_at(words, i, p))
+}
+
+/// A phrase list's phrases by their first word (squeezed), in list order. Built on
+/// first use of each list (the cog's `init` builds most of them before the snapshot)
+/// and kept for the instance's life: checking a word then costs one hash lookup, not
+/// a comparison with every phrase of every list.
+fn by_first_word(phrases: &'static [&'static str]) -> &'static HashMap<String, Vec<&'static str>> {
+    type Index = HashMap<String, Vec<&'static str>>;
+    static BUILT: Mutex<Vec<(usize, &'static Index)>> = Mutex::new(Vec::new());
+    let key = phrases.as_ptr() as usize;
+    let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, index)) = built.iter().find(|(k, _)| *k == key) {
+        return index;
+    }
+    let mut index = Index::new();
+    for phrase in phrases {
+        let first = phrase.split(' ').next().unwrap_or_default();
+        index.entry(squeezed(first)).or_default().push(*phrase);
+    }
+    let index: &'static Index = Box::leak(Box::new(index));
+    built.push((key, index));
+    index
+}
+
+/// `pattern` with runs of one character cut to one (as [`same`] compares).
+fn squeezed(pattern: &str) -> String {
+    let mut last = None;
+    pattern
+        .chars()
+        .filter(|&c| {
+            let keep = last != Some(c);
+            last = Some(c);
+            keep
+        })
+        .collect()
 }
 
 /// The length in words of `phrase` when `words[i..]` starts with it.
