@@ -12,6 +12,7 @@ mod common;
 
 use astra::app::{App, LoadOptions};
 use astra::config::Config;
+use astra::dispatch::Running;
 use astra::event::Outcome;
 use astra::gateway::web::{Web, WebOptions};
 use futures::StreamExt;
@@ -58,9 +59,9 @@ struct Page {
     console: mpsc::UnboundedReceiver<Outcome>,
     base: String,
     http: reqwest::Client,
-    stop: Option<(oneshot::Sender<()>, oneshot::Sender<()>)>,
+    stop_server: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
-    scheduler: Option<JoinHandle<()>>,
+    scheduler: Option<Running>,
     _dir: tempfile::TempDir,
 }
 
@@ -83,16 +84,7 @@ async fn page() -> Page {
         WebOptions::from_config(&config),
     );
     let console = web.fan_out(app.take_outcomes());
-    let (stop_scheduler, scheduler_stopped) = oneshot::channel::<()>();
-    let scheduler = tokio::spawn({
-        let d = app.dispatcher.clone();
-        async move {
-            d.run(async {
-                let _ = scheduler_stopped.await;
-            })
-            .await
-        }
-    });
+    let scheduler = app.dispatcher.start();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop_server, server_stopped) = oneshot::channel::<()>();
@@ -104,7 +96,7 @@ async fn page() -> Page {
         console,
         base,
         http: reqwest::Client::new(),
-        stop: Some((stop_server, stop_scheduler)),
+        stop_server: Some(stop_server),
         server: Some(server),
         scheduler: Some(scheduler),
         _dir: dir,
@@ -156,15 +148,13 @@ impl Page {
 
     /// Stop the server (with any live stream still open) and the scheduler.
     async fn stop(mut self) {
-        let (server, scheduler) = self.stop.take().unwrap();
-        let _ = server.send(());
+        let _ = self.stop_server.take().unwrap().send(());
         tokio::time::timeout(Duration::from_secs(10), self.server.take().unwrap())
             .await
             .expect("the server stops although a live stream is open")
             .unwrap()
             .expect("the server ends cleanly");
-        let _ = scheduler.send(());
-        self.scheduler.take().unwrap().await.unwrap();
+        self.scheduler.take().unwrap().stop().await.unwrap();
         drop(self.app);
     }
 }

@@ -42,16 +42,7 @@ pub async fn play(config: Config) -> Result<Vec<(String, String, Outcome)>> {
     }
     let mut outcomes = app.take_outcomes();
     let dispatcher = app.dispatcher.clone();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let scheduler = tokio::spawn({
-        let d = dispatcher.clone();
-        async move {
-            d.run(async {
-                let _ = stop_rx.await;
-            })
-            .await
-        }
-    });
+    let scheduler = dispatcher.start();
     // All ten at once: submit concurrently.
     let mut ids = HashMap::new();
     let mut submits = Vec::new();
@@ -76,8 +67,7 @@ pub async fn play(config: Config) -> Result<Vec<(String, String, Outcome)>> {
             got += 1;
         }
     }
-    let _ = stop_tx.send(());
-    scheduler.await?;
+    scheduler.stop().await?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(results
         .into_iter()

@@ -112,16 +112,7 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
             )
             .await;
             let dispatcher = app.dispatcher.clone();
-            let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-            let scheduler = tokio::spawn({
-                let d = dispatcher.clone();
-                async move {
-                    d.run(async {
-                        let _ = stop_rx.await;
-                    })
-                    .await
-                }
-            });
+            let scheduler = dispatcher.start();
             let gateway = match discord {
                 Some(options) => {
                     let ctrl_c = async {
@@ -141,14 +132,14 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
                     Ok(())
                 }
             };
-            let _ = stop_tx.send(());
+            let stopping = scheduler.stop();
             let _ = reload_stop.send(true);
             if let Some(web) = web {
                 if let Err(e) = web.await? {
                     eprintln!("warning: the web page failed: {e:#}");
                 }
             }
-            scheduler.await?;
+            stopping.await?;
             if let Err(e) = watcher.await? {
                 eprintln!("warning: watching the plugin folder failed: {e:#}");
             }
@@ -161,16 +152,7 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
             report_refusals(&app);
             let outcomes = app.take_outcomes();
             let dispatcher = app.dispatcher.clone();
-            let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-            let scheduler = tokio::spawn({
-                let d = dispatcher.clone();
-                async move {
-                    d.run(async {
-                        let _ = stop_rx.await;
-                    })
-                    .await
-                }
-            });
+            let scheduler = dispatcher.start();
             let stdout = std::io::stdout().lock();
             if file.as_os_str() == "-" {
                 let input = BufReader::new(tokio::io::stdin());
@@ -189,8 +171,7 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
                 )
                 .await?;
             }
-            let _ = stop_tx.send(());
-            scheduler.await?;
+            scheduler.stop().await?;
             let ledger = dispatcher.ledger();
             eprintln!(
                 "ledger: received {} = processed {} + rate_limited {} + shed {} + failed {}",

@@ -6,13 +6,12 @@
 
 use astra::app::{App, LoadOptions};
 use astra::config::Config;
-use astra::dispatch::Dispatcher;
+use astra::dispatch::{Dispatcher, Running};
 use astra::event::{Message, Outcome};
 use astra::gateway::local;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
+use tokio::sync::mpsc;
 
 /// The compiled component of test cog `name` (e.g. `test-echo`).
 pub fn cog_path(name: &str) -> PathBuf {
@@ -50,8 +49,7 @@ pub fn config(dir: &Path, toml: &str) -> Config {
 pub struct Host {
     pub app: App,
     pub outcomes: mpsc::UnboundedReceiver<Outcome>,
-    stop: Option<oneshot::Sender<()>>,
-    scheduler: Option<JoinHandle<()>>,
+    scheduler: Option<Running>,
     pub dir: PathBuf,
 }
 
@@ -109,7 +107,6 @@ pub async fn host_with_paths(dir: &Path, cogs: &[PathBuf], toml: &str) -> Host {
     Host {
         app,
         outcomes,
-        stop: None,
         scheduler: None,
         dir: dir.to_path_buf(),
     }
@@ -122,24 +119,13 @@ impl Host {
 
     /// Start the scheduler.
     pub fn start(&mut self) {
-        let (tx, rx) = oneshot::channel();
-        let d = self.dispatcher();
-        self.scheduler = Some(tokio::spawn(async move {
-            d.run(async {
-                let _ = rx.await;
-            })
-            .await
-        }));
-        self.stop = Some(tx);
+        self.scheduler = Some(self.app.dispatcher.start());
     }
 
     /// Stop the scheduler and wait for running jobs.
     pub async fn stop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(h) = self.scheduler.take() {
-            h.await.unwrap();
+        if let Some(scheduler) = self.scheduler.take() {
+            scheduler.stop().await.unwrap();
         }
     }
 

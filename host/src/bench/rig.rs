@@ -10,7 +10,7 @@ use super::report::{stats_since, CogRow};
 use super::tally::Tally;
 use crate::app::{App, LoadOptions};
 use crate::config::Config;
-use crate::dispatch::{Dispatcher, LedgerSnapshot};
+use crate::dispatch::{Dispatcher, LedgerSnapshot, Running};
 use crate::event::Message;
 use crate::runtime::{BreakerState, LoadedCog, StatsSnapshot};
 use anyhow::{bail, Context, Result};
@@ -31,8 +31,7 @@ const SETTLE_LIMIT: Duration = Duration::from_secs(600);
 pub struct Rig {
     pub app: App,
     dir: PathBuf,
-    stop: Option<oneshot::Sender<()>>,
-    scheduler: Option<JoinHandle<()>>,
+    scheduler: Option<Running>,
     collector: Option<Collector>,
     /// cogs replaced during the run (their calls still count)
     retired: Arc<Mutex<Vec<Arc<LoadedCog>>>>,
@@ -104,22 +103,13 @@ impl Rig {
         let mut rig = Rig {
             app,
             dir,
-            stop: None,
             scheduler: None,
             collector: None,
             retired: Arc::default(),
             baseline: None,
         };
         rig.collector = Some(collect(outcomes));
-        let (tx, rx) = oneshot::channel();
-        let d = rig.dispatcher();
-        rig.scheduler = Some(tokio::spawn(async move {
-            d.run(async {
-                let _ = rx.await;
-            })
-            .await
-        }));
-        rig.stop = Some(tx);
+        rig.scheduler = Some(rig.app.dispatcher.start());
         Ok(rig)
     }
 
@@ -191,11 +181,8 @@ impl Rig {
     pub async fn finish(&mut self) -> Result<Measured> {
         let settled = self.settle().await;
         let end_cpu = crate::metrics::cpu_time();
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(h) = self.scheduler.take() {
-            let _ = h.await;
+        if let Some(scheduler) = self.scheduler.take() {
+            let _ = scheduler.stop().await;
         }
         let (tally, last) = match self.collector.take() {
             Some((done, handle)) => {

@@ -34,6 +34,7 @@ use lanes::Lanes;
 use ledger::Ledger;
 use queue::{PriorityQueues, Pushed};
 use rate_limit::UserRateLimits;
+pub use scheduler::Running;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -12,7 +12,35 @@ use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
+/// A scheduler started by [`Dispatcher::start`].
+pub struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Shut down: wait until every running job is done and whatever is still queued is
+    /// settled (as shed, "the host shut down before it ran").
+    pub async fn stop(self) -> Result<(), tokio::task::JoinError> {
+        let _ = self.stop.send(());
+        self.task.await
+    }
+}
+
 impl Dispatcher {
+    /// Start the scheduler on the current runtime; [`Running::stop`] shuts it down.
+    pub fn start(&self) -> Running {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let me = self.clone();
+        let task = tokio::spawn(async move {
+            me.run(async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Running { stop, task }
+    }
+
     /// Run the scheduler until `shutdown` completes; then wait for running jobs and
     /// settle whatever is still queued as shed ("shutting down").
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
