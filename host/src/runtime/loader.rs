@@ -1,10 +1,10 @@
 //! Turning bytes into a [`LoadedCog`], or into a clear refusal.
 //!
-//! Order of checks: is it a component at all; does it target a compatible version of
-//! `astra:bot`; does its `init()` run, if it has one (then the instances start from the
-//! snapshot, see `preinit.rs`); does it export the `cog` world; does its `manifest()`
-//! run and make sense; are the capabilities it asks for granted. Any failure names the file and the reason
-//! and nothing is loaded.
+//! Order of checks ([`check`], then [`admit`]): is it a component at all; does it
+//! target a compatible version of `astra:bot`; does its `init()` run, if it has one
+//! (then the instances start from the snapshot, see `preinit.rs`); does it export the
+//! `cog` world; does its `manifest()` run and make sense; are the capabilities it asks
+//! for granted. Any failure names the file and the reason and nothing is loaded.
 
 use super::bindings::{types as wit, CogPre, WIT_VERSION};
 use super::cog::{CallLimits, LoadedCog};
@@ -87,15 +87,23 @@ fn semver_parts(v: &str) -> Option<(u64, u64, u64)> {
     ))
 }
 
-/// Load a cog from `bytes`. `origin` names it in errors (a path or `bundled:NAME`).
-pub async fn load(
+/// A component that passed [`check`]: pre-linked, with a valid manifest.
+pub struct Checked {
+    pre: CogPre<CogState>,
+    manifest: wit::CogManifest,
+}
+
+/// Loading a cog from `bytes`, first half: compile (or load from the cache), check the
+/// WIT version, pre-initialise, pre-link, read the manifest. CPU-heavy and independent
+/// of the admin's policy (`Runtime::prepare` runs it on a blocking thread). `origin`
+/// names the cog in errors (a path or `bundled:NAME`).
+pub async fn check(
     engine: &CogEngine,
     linker: &Linker<CogState>,
     services: &Services,
     bytes: &[u8],
     origin: &str,
-    policy_for: impl Fn(&str) -> CogPolicy,
-) -> Result<LoadedCog, Refusal> {
+) -> Result<Checked, Refusal> {
     let refuse = |reason: String| Refusal {
         origin: origin.to_string(),
         reason,
@@ -129,7 +137,17 @@ pub async fn load(
         .await
         .map_err(|e| refuse(format!("its manifest() failed: {e:#}")))?;
     validate_manifest(&manifest).map_err(|e| refuse(format!("bad manifest: {e}")))?;
+    Ok(Checked { pre, manifest })
+}
 
+/// Loading a cog, second half: are the capabilities the manifest asks for granted?
+pub fn admit(
+    checked: Checked,
+    services: &Services,
+    origin: &str,
+    policy_for: impl Fn(&str) -> CogPolicy,
+) -> Result<LoadedCog, Refusal> {
+    let Checked { pre, manifest } = checked;
     let policy = policy_for(&manifest.name);
     let asked = Grants::from_caps(manifest.capabilities.iter().copied());
     let grants = policy.grants.unwrap_or(asked);
@@ -140,13 +158,16 @@ pub async fn load(
         .map(|c| capability_name(*c))
         .collect();
     if !missing.is_empty() {
-        return Err(refuse(format!(
-            "cog `{}` asks for capabilities that are not granted: {}. Grant them in astra.toml \
-             under [cogs.{}] grants = [...] if you trust it",
-            manifest.name,
-            missing.join(", "),
-            manifest.name
-        )));
+        return Err(Refusal {
+            origin: origin.to_string(),
+            reason: format!(
+                "cog `{}` asks for capabilities that are not granted: {}. Grant them in \
+                 astra.toml under [cogs.{}] grants = [...] if you trust it",
+                manifest.name,
+                missing.join(", "),
+                manifest.name
+            ),
+        });
     }
     // A cog never gets more than it asked for.
     let grants = Grants::from_caps(manifest.capabilities.iter().copied());

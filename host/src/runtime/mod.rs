@@ -65,22 +65,34 @@ impl Runtime {
     }
 
     /// Compile and check a cog without installing it.
+    ///
+    /// Compiling (Cranelift) and pre-initialising take milliseconds to seconds of CPU,
+    /// so that half runs on a blocking thread: the runtime's workers keep serving
+    /// messages while an admin's new cog compiles.
     pub async fn prepare(
         &self,
         bytes: &[u8],
         origin: &str,
         policy_for: impl Fn(&str) -> CogPolicy,
     ) -> Result<Arc<LoadedCog>, Refusal> {
-        loader::load(
-            &self.inner.engine,
-            &self.inner.linker,
-            &self.inner.services,
-            bytes,
-            origin,
-            policy_for,
-        )
+        let inner = self.inner.clone();
+        let (owned, name) = (bytes.to_vec(), origin.to_string());
+        let handle = tokio::runtime::Handle::current();
+        let checked = tokio::task::spawn_blocking(move || {
+            handle.block_on(loader::check(
+                &inner.engine,
+                &inner.linker,
+                &inner.services,
+                &owned,
+                &name,
+            ))
+        })
         .await
-        .map(Arc::new)
+        .map_err(|e| Refusal {
+            origin: origin.to_string(),
+            reason: format!("checking it stopped: {e}"),
+        })??;
+        loader::admit(checked, &self.inner.services, origin, policy_for).map(Arc::new)
     }
 
     /// Make `cog` live, replacing a cog of the same name; returns the one replaced.
