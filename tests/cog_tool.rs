@@ -80,25 +80,13 @@ fn cog_check_refuses_what_is_not_a_component_in_plain_words() {
     let dir = common::tempdir();
     let text_file = dir.path().join("notes.wasm");
     std::fs::write(&text_file, "not wasm at all").unwrap();
-    let out = astra(dir.path())
-        .args(["cog", "check"])
-        .arg(&text_file)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let all = text(&out);
+    let all = check_refuses(dir.path(), &text_file);
     assert!(all.contains("is not a WebAssembly file"), "{all}");
 
     // An empty core module: the header of WebAssembly 1.0, no component layer.
     let core = dir.path().join("core.wasm");
     std::fs::write(&core, b"\0asm\x01\0\0\0").unwrap();
-    let out = astra(dir.path())
-        .args(["cog", "check"])
-        .arg(&core)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let all = text(&out);
+    let all = check_refuses(dir.path(), &core);
     assert!(
         all.contains("is a core WebAssembly module, not a component"),
         "{all}"
@@ -114,13 +102,7 @@ fn cog_check_names_the_wit_version_an_incompatible_cog_was_built_for() {
     assert_ne!(bytes, patched);
     let file = dir.path().join("future.wasm");
     std::fs::write(&file, patched).unwrap();
-    let out = astra(dir.path())
-        .args(["cog", "check"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let all = text(&out);
+    let all = check_refuses(dir.path(), &file);
     assert!(all.contains("refused"), "{all}");
     assert!(all.contains("astra:bot@0.9.0"), "{all}");
     assert!(all.contains("this host offers astra:bot@0.1.0"), "{all}");
@@ -133,13 +115,7 @@ fn cog_check_names_the_imports_the_host_does_not_offer() {
     let bytes = std::fs::read(common::cog_path("test-echo")).unwrap();
     let file = dir.path().join("foreign.wasm");
     std::fs::write(&file, replace_all(&bytes, b"wasi:cli/", b"acme:foo/")).unwrap();
-    let out = astra(dir.path())
-        .args(["cog", "check"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let all = text(&out);
+    let all = check_refuses(dir.path(), &file);
     assert!(
         all.contains("in plain words: it imports `acme:foo/environment@"),
         "{all}"
@@ -157,13 +133,7 @@ fn cog_check_names_a_missing_export() {
         replace_all(&bytes, b"handle-command", b"handle-kommand"),
     )
     .unwrap();
-    let out = astra(dir.path())
-        .args(["cog", "check"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let all = text(&out);
+    let all = check_refuses(dir.path(), &file);
     assert!(
         all.contains("it does not export `handle-command` of the `cog` world"),
         "{all}"
@@ -196,6 +166,17 @@ fn the_examples_pass_their_own_scenarios() {
             "{example}:\n{all}"
         );
     }
+}
+
+/// `astra cog check FILE`, which must refuse it (exit code 1); its output.
+fn check_refuses(dir: &Path, file: &Path) -> String {
+    let out = astra(dir)
+        .args(["cog", "check"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    text(&out)
 }
 
 fn replace_all(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {

@@ -27,11 +27,11 @@ use tokio::task::JoinHandle;
 pub const BACKGROUND_NICE: i32 = 10;
 
 /// The background runtime. Dropping it stops it without waiting for its tasks.
-pub struct Lanes {
+pub struct BackgroundLane {
     background: Option<Runtime>,
 }
 
-impl Lanes {
+impl BackgroundLane {
     /// Start the background lane, one worker thread per core.
     pub fn new() -> Result<Self> {
         let workers = std::thread::available_parallelism()
@@ -44,13 +44,13 @@ impl Lanes {
             .enable_all()
             .build()
             .context("could not start the dispatcher's background lane")?;
-        Ok(Lanes {
+        Ok(BackgroundLane {
             background: Some(background),
         })
     }
 
     /// Run `work` on the background lane.
-    pub fn background<F>(&self, work: F) -> JoinHandle<F::Output>
+    pub fn spawn<F>(&self, work: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -62,7 +62,7 @@ impl Lanes {
     }
 }
 
-impl Drop for Lanes {
+impl Drop for BackgroundLane {
     fn drop(&mut self) {
         // The last handle may be dropped on the lane's own threads or inside another
         // runtime, where a blocking shutdown is not allowed.

@@ -30,7 +30,7 @@ use crate::metrics::Metrics;
 use crate::runtime::convert::message_to_wit;
 use crate::runtime::Runtime;
 use job::Job;
-use lanes::Lanes;
+use lanes::BackgroundLane;
 use ledger::Ledger;
 use queue::{PriorityQueues, Pushed};
 use rate_limit::UserRateLimits;
@@ -120,8 +120,8 @@ struct Inner {
     critical: Arc<Semaphore>,
     /// [`TRIAGE_CONCURRENCY`] slots for messages in triage
     triage_slots: Semaphore,
-    /// where ingest and jobs run (CPU priority by urgency)
-    lanes: Lanes,
+    /// the niced threads HIGH/NORMAL/LOW jobs run on (CPU priority by urgency)
+    background: BackgroundLane,
     outcomes: mpsc::UnboundedSender<Outcome>,
     next_id: AtomicU64,
     /// commands the host answers itself (set once by the app)
@@ -151,7 +151,8 @@ impl Dispatcher {
             general: Arc::new(Semaphore::new(general)),
             critical: Arc::new(Semaphore::new(reserved)),
             triage_slots: Semaphore::new(TRIAGE_CONCURRENCY),
-            lanes: Lanes::new().expect("starting the dispatcher's background threads"),
+            background: BackgroundLane::new()
+                .expect("starting the dispatcher's background threads"),
             outcomes: tx,
             next_id: AtomicU64::new(1),
             host_commands: std::sync::OnceLock::new(),

@@ -78,7 +78,7 @@ impl Dispatcher {
         if priority == Priority::Critical {
             tokio::spawn(work);
         } else {
-            self.inner.lanes.background(work);
+            self.inner.background.spawn(work);
         }
     }
 

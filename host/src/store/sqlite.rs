@@ -28,6 +28,13 @@ pub struct SqliteStore {
     open_calls: AtomicUsize,
 }
 
+/// The value at (cog, guild, key) (`get`, `increment`).
+const SELECT_VALUE: &str = "SELECT value FROM kv WHERE cog=?1 AND guild=?2 AND key=?3";
+
+/// Write `value` at (cog, guild, key), replacing what was there (`set`, `increment`).
+const UPSERT: &str = "INSERT INTO kv (cog, guild, key, value) VALUES (?1, ?2, ?3, ?4)
+                      ON CONFLICT (cog, guild, key) DO UPDATE SET value = excluded.value";
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS kv (
     cog   TEXT NOT NULL,
@@ -120,21 +127,16 @@ impl SqliteStore {
 impl SqliteStore {
     fn get_now(&self, s: Scope<'_>, key: &str) -> Result<Option<String>, StoreError> {
         self.with(|c| {
-            Ok(
-                c.prepare_cached("SELECT value FROM kv WHERE cog=?1 AND guild=?2 AND key=?3")?
-                    .query_row(params![s.cog, s.guild, key], |r| r.get(0))
-                    .optional()?,
-            )
+            Ok(c.prepare_cached(SELECT_VALUE)?
+                .query_row(params![s.cog, s.guild, key], |r| r.get(0))
+                .optional()?)
         })
     }
 
     fn set_now(&self, s: Scope<'_>, key: &str, value: &str) -> Result<(), StoreError> {
         self.write(|c| {
-            c.prepare_cached(
-                "INSERT INTO kv (cog, guild, key, value) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (cog, guild, key) DO UPDATE SET value = excluded.value",
-            )?
-            .execute(params![s.cog, s.guild, key, value])?;
+            c.prepare_cached(UPSERT)?
+                .execute(params![s.cog, s.guild, key, value])?;
             Ok(())
         })
     }
@@ -162,11 +164,8 @@ impl SqliteStore {
                     .map_err(|_| StoreError::NotAnInteger)?,
             };
             let next = base.saturating_add(delta);
-            c.prepare_cached(
-                "INSERT INTO kv (cog, guild, key, value) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (cog, guild, key) DO UPDATE SET value = excluded.value",
-            )?
-            .execute(params![s.cog, s.guild, key, next.to_string()])?;
+            c.prepare_cached(UPSERT)?
+                .execute(params![s.cog, s.guild, key, next.to_string()])?;
             Ok(next)
         })
     }
