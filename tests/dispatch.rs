@@ -35,6 +35,39 @@ async fn a_critical_message_queued_behind_500_normal_ones_is_handled_before_them
     h.stop().await;
 }
 
+/// A gateway handing over messages back to back (a flood on one connection) does not
+/// keep its thread from the CRITICAL work it has just queued: on a single thread, the
+/// CRITICAL message is settled before the sender has handed over ten more messages.
+/// (Without the hand-over after each message, tokio's cooperative budget let a sender
+/// triage a hundred-odd messages first.)
+#[tokio::test(flavor = "current_thread")]
+async fn a_critical_message_is_settled_before_a_back_to_back_sender_hands_over_ten_more() {
+    let dir = tempdir();
+    let mut h = host(dir.path(), &["test-echo"], "").await;
+    h.start();
+    let critical = h.say("mallory", "!critical").await;
+    let mut handed_over_after = 0;
+    let settled = 'send: {
+        for i in 0..300 {
+            while let Ok(o) = h.outcomes.try_recv() {
+                if o.id == critical {
+                    break 'send o;
+                }
+            }
+            h.say(&format!("user{i}"), "plain chat").await;
+            handed_over_after += 1;
+        }
+        panic!("the CRITICAL message was not settled while 300 more were handed over");
+    };
+    assert_eq!(settled.priority, Priority::Critical);
+    assert_eq!(settled.outcome, OutcomeKind::Processed);
+    assert!(
+        handed_over_after <= 10,
+        "settled only after {handed_over_after} more messages were handed over"
+    );
+    h.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reserved_permits_let_critical_work_through_while_slow_work_holds_the_rest() {
     let dir = tempdir();

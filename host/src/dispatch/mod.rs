@@ -170,7 +170,16 @@ impl Dispatcher {
     /// CRITICAL or HIGH message meets queues full of CRITICAL and HIGH work
     /// (back-pressure). Ingest runs on the caller's task, at normal CPU priority (see
     /// `lanes.rs`).
-    pub async fn submit(&self, mut message: Message) {
+    pub async fn submit(&self, message: Message) {
+        self.ingest(message).await;
+        // Then let the scheduler, and the CRITICAL job it may start, run: a gateway
+        // handing over messages back to back would otherwise keep this worker thread
+        // for tokio's whole cooperative budget, a hundred-odd triages (milliseconds)
+        // while a security warning waits in the run queue.
+        tokio::task::yield_now().await;
+    }
+
+    async fn ingest(&self, mut message: Message) {
         let inner = &self.inner;
         let received = Instant::now();
         inner.ledger.receive();

@@ -11,7 +11,9 @@
 //! cost one commit, and concurrent calls share theirs. Every call's writes are durable
 //! when it ends (`call_ended` commits); a write made while no call is open commits at
 //! once. (Only cogs write, through the `kv` import, so in the host every write is
-//! inside a call; tests and tools use the store directly.)
+//! inside a call; tests and tools use the store directly.) BEGIN and COMMIT are
+//! prepared once and cached like every statement (parsing them on every call was a
+//! tenth of the store's time in the flood).
 
 use super::{Scope, Store, StoreError, StoreFuture};
 use anyhow::{Context, Result};
@@ -112,11 +114,11 @@ impl SqliteStore {
         self.with(|c| {
             let batching = self.open_calls.load(Ordering::Acquire) > 0;
             if batching && c.is_autocommit() {
-                c.execute_batch("BEGIN")?;
+                c.prepare_cached("BEGIN")?.execute([])?;
             }
             let result = f(c)?;
             if !batching && !c.is_autocommit() {
-                c.execute_batch("COMMIT")?;
+                c.prepare_cached("COMMIT")?.execute([])?;
             }
             Ok(result)
         })
@@ -153,7 +155,7 @@ impl SqliteStore {
     fn increment_now(&self, s: Scope<'_>, key: &str, delta: i64) -> Result<i64, StoreError> {
         self.write(|c| {
             let current: Option<String> = c
-                .prepare_cached("SELECT value FROM kv WHERE cog=?1 AND guild=?2 AND key=?3")?
+                .prepare_cached(SELECT_VALUE)?
                 .query_row(params![s.cog, s.guild, key], |r| r.get(0))
                 .optional()?;
             let base = match current {
@@ -245,7 +247,7 @@ impl Store for SqliteStore {
         self.open_calls.fetch_sub(1, Ordering::AcqRel);
         self.with(|c| {
             if !c.is_autocommit() {
-                c.execute_batch("COMMIT")?;
+                c.prepare_cached("COMMIT")?.execute([])?;
             }
             Ok(())
         })
