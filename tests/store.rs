@@ -85,7 +85,7 @@ on_both_stores!(
     list_prefix_takes_pattern_characters_literally,
     concurrent_increments_lose_no_update,
     written_data_survives_reopening_the_store,
-    a_calls_writes_are_durable_when_it_ends_and_writes_outside_calls_at_once,
+    writes_are_durable_once_committed_and_writes_outside_calls_at_once,
     kv_data_written_by_a_cog_survives_a_host_restart,
 );
 
@@ -289,18 +289,26 @@ async fn written_data_survives_reopening_the_store(f: &Fixture) {
     assert_eq!(store.increment(S, "n", 1).await.unwrap(), 42);
 }
 
-/// Group commit (SQLite gathers the writes of running cog calls into one transaction):
-/// whatever the batching, a call's writes are durable when `call_ended` returns, and a
-/// write made while no call is open when it returns.
-async fn a_calls_writes_are_durable_when_it_ends_and_writes_outside_calls_at_once(f: &Fixture) {
+/// Group commit (SQLite gathers the writes of running cog calls into one batch):
+/// whatever the batching, reads see every write at once, and writes are durable once
+/// `committed` resolves, at once after `commit_now`, and — made while no call is
+/// running — when they return.
+async fn writes_are_durable_once_committed_and_writes_outside_calls_at_once(f: &Fixture) {
     {
         let store = f.open().await;
         store.call_started(); // call A
         store.set(S, "a1", "1").await.unwrap();
         store.call_started(); // call B, concurrent
         store.increment(S, "b", 5).await.unwrap();
-        store.call_ended().unwrap(); // B ends: its write (and A's so far) committed
+        store.call_ended().unwrap(); // B ends while A runs: its write may wait in the batch
+        assert_eq!(
+            store.get(S, "b").await.unwrap().as_deref(),
+            Some("5"),
+            "reads see it"
+        );
+        store.committed().await.unwrap(); // what the dispatcher awaits before reporting B
         store.set(S, "a2", "2").await.unwrap();
+        store.commit_now().unwrap(); // a CRITICAL outcome or a command reply
         store.call_ended().unwrap(); // A ends
         store.set(S, "outside", "kept").await.unwrap(); // no call open
     } // every handle is dropped here
@@ -311,6 +319,69 @@ async fn a_calls_writes_are_durable_when_it_ends_and_writes_outside_calls_at_onc
             Some(value),
             "{key}"
         );
+    }
+}
+
+/// SQLite's group commit, seen from its one handle (the file is exclusive to it).
+mod sqlite_group_commit {
+    use super::*;
+
+    fn open(dir: &tempfile::TempDir) -> SqliteStore {
+        SqliteStore::open(&dir.path().join("s.db")).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_batch_is_committed_when_the_last_running_call_ends() {
+        let dir = tempdir();
+        let store = open(&dir);
+        store.call_started();
+        store.call_started();
+        store.set(S, "k", "v").await.unwrap();
+        store.call_ended().unwrap(); // one call still runs
+        store.call_ended().unwrap();
+        assert!(!store.has_uncommitted_writes(), "no call runs: committed");
+        store.set(S, "outside", "v").await.unwrap();
+        assert!(
+            !store.has_uncommitted_writes(),
+            "outside calls: committed at once"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_batch_held_open_by_a_long_call_is_committed_without_waiting_for_it() {
+        let dir = tempdir();
+        let store = open(&dir);
+        store.call_started(); // an AI call waiting on its model, say
+        store.set(S, "k", "v").await.unwrap();
+        store.committed().await.unwrap(); // the flusher commits the batch
+        assert!(!store.has_uncommitted_writes());
+        store.call_ended().unwrap();
+    }
+
+    #[tokio::test]
+    async fn commit_now_stores_the_batch_at_once() {
+        let dir = tempdir();
+        let store = open(&dir);
+        store.call_started();
+        store.set(S, "k", "v").await.unwrap();
+        store.commit_now().unwrap();
+        assert!(!store.has_uncommitted_writes());
+        store.committed().await.unwrap(); // nothing left to wait for
+        store.call_ended().unwrap();
+    }
+
+    #[tokio::test]
+    async fn writes_still_batched_when_the_store_closes_are_kept() {
+        let dir = tempdir();
+        {
+            let store = open(&dir);
+            store.call_started();
+            for i in 0..100 {
+                store.increment(S, "n", i).await.unwrap();
+            }
+        } // closed with the call still running
+        let store = open(&dir);
+        assert_eq!(store.get(S, "n").await.unwrap().as_deref(), Some("4950"));
     }
 }
 

@@ -24,6 +24,8 @@ pub enum CommandError {
     Timeout { command: String },
     #[error("/{command}: {message}")]
     Invalid { command: String, message: String },
+    #[error("/{command}: the cog's writes could not be stored ({message}); try again")]
+    Store { command: String, message: String },
     #[error(transparent)]
     Cog(#[from] CallError),
 }
@@ -77,6 +79,15 @@ impl Dispatcher {
                 tracing::warn!("after /{}: {e}", command.name);
             }
             vetted.extend(events);
+            // The reply may report what the cog wrote ("warning #3"): store it first.
+            self.inner
+                .runtime
+                .store()
+                .commit_now()
+                .map_err(|e| CommandError::Store {
+                    command: command.name.clone(),
+                    message: e.to_string(),
+                })?;
             Ok::<_, CommandError>(CommandResponse {
                 cog: cog.name.to_string(),
                 content: reply.content,

@@ -47,6 +47,10 @@ use tokio::sync::{mpsc, Semaphore};
 /// to the gateway, as when the queues are full of CRITICAL work.
 pub const TRIAGE_CONCURRENCY: usize = 256;
 
+/// Jobs whose cogs are done, waiting for their writes to be stored before their
+/// outcome is settled (permits of `Inner::settling`; shutdown takes them all back).
+const SETTLING_MAX: u32 = 1 << 20;
+
 /// Which cogs are on in which guild.
 pub trait CogSwitches: Send + Sync + 'static {
     fn enabled(&self, cog: &str, guild: &str) -> bool;
@@ -120,6 +124,8 @@ struct Inner {
     critical: Arc<Semaphore>,
     /// [`TRIAGE_CONCURRENCY`] slots for messages in triage
     triage_slots: Semaphore,
+    /// [`SETTLING_MAX`] permits: one per job from its start until it is settled
+    settling: Arc<Semaphore>,
     /// the niced threads HIGH/NORMAL/LOW jobs run on (CPU priority by urgency)
     background: BackgroundLane,
     outcomes: mpsc::UnboundedSender<Outcome>,
@@ -151,6 +157,7 @@ impl Dispatcher {
             general: Arc::new(Semaphore::new(general)),
             critical: Arc::new(Semaphore::new(reserved)),
             triage_slots: Semaphore::new(TRIAGE_CONCURRENCY),
+            settling: Arc::new(Semaphore::new(SETTLING_MAX as usize)),
             background: BackgroundLane::new()
                 .expect("starting the dispatcher's background threads"),
             outcomes: tx,

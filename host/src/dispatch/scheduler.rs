@@ -6,11 +6,12 @@
 //! the dispatcher's niced background lane (`lanes.rs`). `run` returns when shutdown is
 //! signalled and every running job is done.
 
+use super::job::Job;
 use super::Dispatcher;
 use crate::event::{OutcomeKind, Priority};
 use std::future::Future;
 use std::sync::Arc;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A scheduler started by [`Dispatcher::start`].
 pub struct Running {
@@ -61,6 +62,7 @@ impl Dispatcher {
         let reserved_total = inner.config.max_concurrent.max(1) - general_total;
         let _g = inner.general.acquire_many(general_total as u32).await;
         let _r = inner.critical.acquire_many(reserved_total as u32).await;
+        let _s = inner.settling.acquire_many(super::SETTLING_MAX).await;
         for job in inner.queues.drain() {
             self.settle(
                 &job,
@@ -74,7 +76,19 @@ impl Dispatcher {
     /// CRITICAL jobs run here (the runtime that drives the scheduler, at normal CPU
     /// priority), the rest on the niced background lane. (A lane of its own for
     /// CRITICAL measured worse: waking another thread costs more than it saves.)
-    fn spawn_job(&self, work: impl Future<Output = ()> + Send + 'static, priority: Priority) {
+    /// Run `job` holding `permit` until its cogs are done; its outcome is settled
+    /// after that, once their writes are stored (`run_job`), under a `settling`
+    /// permit that shutdown waits for.
+    async fn start_job(&self, job: Job, permit: OwnedSemaphorePermit) {
+        let Ok(settling) = self.inner.settling.clone().acquire_owned().await else {
+            return; // never closed
+        };
+        let priority = job.priority;
+        let me = self.clone();
+        let work = async move {
+            me.run_job(job, permit).await;
+            drop(settling);
+        };
         if priority == Priority::Critical {
             tokio::spawn(work);
         } else {
@@ -89,15 +103,7 @@ impl Dispatcher {
                 return;
             };
             let job = self.inner.queues.pop_any().await;
-            let priority = job.priority;
-            let me = self.clone();
-            self.spawn_job(
-                async move {
-                    me.run_job(job).await;
-                    drop(permit);
-                },
-                priority,
-            );
+            self.start_job(job, permit).await;
         }
     }
 
@@ -111,15 +117,7 @@ impl Dispatcher {
                 return;
             };
             let job = self.inner.queues.pop_critical().await;
-            let priority = job.priority;
-            let me = self.clone();
-            self.spawn_job(
-                async move {
-                    me.run_job(job).await;
-                    drop(permit);
-                },
-                priority,
-            );
+            self.start_job(job, permit).await;
         }
     }
 }

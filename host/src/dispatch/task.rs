@@ -1,19 +1,21 @@
 //! Running one job: call each interested cog's `handle-message` (retrying transient
 //! failures only, with backoff), vet the actions, deliver moderation actions to the
-//! cogs that watch them, all under the task timeout; then settle the outcome.
+//! cogs that watch them, all under the task timeout; then give the permit back and,
+//! once the cogs' writes are stored, settle the outcome.
 
 use super::actions::{vet, Vetted};
 use super::job::Job;
 use super::Dispatcher;
-use crate::event::{CogAction, OutcomeKind};
+use crate::event::{CogAction, OutcomeKind, Priority};
 use crate::runtime::bindings::types as wit;
 use crate::runtime::convert::action_to_wit;
 use crate::runtime::{CallError, Export, LoadedCog, Returned};
+use crate::store::StoreError;
 use std::sync::Arc;
 
 impl Dispatcher {
-    pub(super) async fn run_job(&self, job: Job) {
-        let _active = self.inner.metrics.job_started();
+    pub(super) async fn run_job(&self, job: Job, permit: tokio::sync::OwnedSemaphorePermit) {
+        let active = self.inner.metrics.job_started();
         let timeout = self.inner.config.task_timeout;
         let work = self.handle(&job);
         let (kind, error, vetted) = match tokio::time::timeout(timeout, work).await {
@@ -35,7 +37,29 @@ impl Dispatcher {
                 Vetted::default(),
             ),
         };
+        // The cogs are done: the next job may run while this one's writes are stored.
+        drop(active);
+        drop(permit);
+        let (kind, error) = match self.writes_durable(job.priority).await {
+            Ok(()) => (kind, error),
+            Err(e) => (
+                OutcomeKind::Failed,
+                Some(format!("the cogs' writes could not be stored: {e}")),
+            ),
+        };
         self.settle(&job, kind, error, vetted);
+    }
+
+    /// Wait until what the cogs wrote for this job is in the store, so an outcome never
+    /// reports a write a crash could lose: CRITICAL work commits at once; the rest
+    /// waits for the store's next group commit (SQLite: at most `MAX_BATCH_AGE`).
+    async fn writes_durable(&self, priority: Priority) -> Result<(), StoreError> {
+        let store = self.inner.runtime.store();
+        if priority == Priority::Critical {
+            store.commit_now()
+        } else {
+            store.committed().await
+        }
     }
 
     /// Run the handlers; returns the vetted actions and the failures.

@@ -100,8 +100,10 @@ impl std::fmt::Debug for LoadedCog {
     }
 }
 
-/// A call's kv writes, gathered by the store and committed when the call ends
-/// ([`KvStore::call_ended`]); also when the call is cancelled (a task timeout drops it).
+/// A call's kv writes, gathered by the store into its current batch of writes
+/// ([`KvStore::call_started`] .. [`KvStore::call_ended`], also when the call is
+/// cancelled: a task timeout drops it). Whoever reports the call's result waits for
+/// the batch's commit first (the dispatcher: `KvStore::committed` / `commit_now`).
 struct WriteBatch<'a> {
     store: Option<&'a dyn KvStore>,
 }

@@ -121,6 +121,11 @@ impl Runtime {
         Some(removed)
     }
 
+    /// The store behind the cogs' `kv` import.
+    pub fn store(&self) -> &Arc<dyn crate::store::Store> {
+        &self.inner.services.store
+    }
+
     /// The live cogs, sorted by name (a snapshot).
     pub fn cogs(&self) -> Arc<Vec<Arc<LoadedCog>>> {
         self.inner

@@ -24,7 +24,7 @@ mod postgres;
 mod sqlite;
 
 pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, MAX_BATCH_AGE};
 
 use anyhow::Result;
 use futures::future::BoxFuture;
@@ -78,13 +78,26 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
 
     /// A cog call that may write begins. Until the matching [`Store::call_ended`], the
-    /// store may gather writes into one transaction (SQLite: one commit per call and
-    /// per batch of concurrent calls, instead of one per write).
+    /// store may gather writes into one transaction (SQLite: one commit per batch of
+    /// concurrent calls, instead of one per write). Reads always see every write.
     fn call_started(&self) {}
 
-    /// A cog call ended: every write it made is durable when this returns `Ok`.
+    /// A cog call ended. Its writes are durable once [`Store::committed`] resolves (at
+    /// once when no other call is running); an `Err` is a failed commit.
     fn call_ended(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    /// Make every write so far durable now (before a CRITICAL outcome or a command's
+    /// reply is reported).
+    fn commit_now(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Resolves once every write made so far is durable, within [`MAX_BATCH_AGE`]
+    /// (SQLite's group commit); an `Err` means they were lost.
+    fn committed(&self) -> StoreFuture<'_, ()> {
+        Box::pin(std::future::ready(Ok(())))
     }
 }
 

@@ -5,29 +5,148 @@
 //! caller's thread, and the method returns a ready future: the lock is held for one
 //! statement and never across an `.await`.
 //!
-//! Group commit: a commit (a WAL append and its locks) costs more than the statement.
-//! While cog calls are running ([`Store::call_started`]), writes open one transaction
-//! that the next call to end commits, so the analytics cog's four counters per message
-//! cost one commit, and concurrent calls share theirs. Every call's writes are durable
-//! when it ends (`call_ended` commits); a write made while no call is open commits at
-//! once. (Only cogs write, through the `kv` import, so in the host every write is
-//! inside a call; tests and tools use the store directly.) BEGIN and COMMIT are
-//! prepared once and cached like every statement (parsing them on every call was a
-//! tenth of the store's time in the flood).
+//! Group commit: a commit (a WAL append of every page touched, and its locks) costs
+//! more than the statements. While cog calls are running ([`Store::call_started`]),
+//! their writes gather in one transaction, the *batch*. It is committed when the last
+//! running call ends (so an idle host commits at once), when someone needs it durable
+//! now ([`Store::commit_now`]: a CRITICAL outcome, a command's reply), or once it is
+//! [`MAX_BATCH_AGE`] old, by a small flusher thread that sleeps while no batch is open.
+//! [`Store::committed`] waits for that commit: the dispatcher reports an outcome only
+//! after the writes it reports are in the file, so a `kill -9` loses no write anyone
+//! was told about (tests/crash.rs), while a flood pays one commit per 2 ms instead of
+//! one per call. Reads always see every write. A write made while no call is running
+//! commits before it returns. (Only cogs write, through the `kv` import, so in the
+//! host every write is inside a call; tests and tools use the store directly.) BEGIN
+//! and COMMIT are prepared once and cached like every statement.
 
 use super::{Scope, Store, StoreError, StoreFuture};
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// The longest the writes of running calls wait for their commit.
+pub const MAX_BATCH_AGE: Duration = Duration::from_millis(2);
+
+/// Failed commits remembered for their waiters.
+const FAILURES_KEPT: usize = 1024;
 
 pub struct SqliteStore {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
     // Mutex, not RwLock: every statement, read or write, needs `&mut`-like exclusive
     // use of the one connection's prepared-statement cache.
-    conn: Mutex<Connection>,
+    conn: Mutex<Batch>,
     /// cog calls between `call_started` and `call_ended`
     open_calls: AtomicUsize,
+    /// how many batches have ended (committed or failed)
+    ended: watch::Receiver<u64>,
+}
+
+/// The connection and the batch open on it, if any.
+struct Batch {
+    conn: Connection,
+    /// when the open batch began
+    since: Option<Instant>,
+    /// batches ended so far; the open one is number `ended + 1`
+    ended: watch::Sender<u64>,
+    /// numbers of the recent batches whose commit failed (their writes are lost)
+    failed: BTreeSet<u64>,
+    /// woken when a batch begins
+    flusher: Option<std::thread::Thread>,
+}
+
+impl Batch {
+    fn begin(&mut self) -> Result<(), StoreError> {
+        if self.conn.is_autocommit() {
+            self.conn.prepare_cached("BEGIN")?.execute([])?;
+            self.since = Some(Instant::now());
+            if let Some(flusher) = &self.flusher {
+                flusher.unpark();
+            }
+        }
+        Ok(())
+    }
+
+    /// The open batch's number, if a batch is open.
+    fn open(&self) -> Option<u64> {
+        (!self.conn.is_autocommit()).then(|| *self.ended.borrow() + 1)
+    }
+
+    /// Commit the open batch (if any) and tell its waiters.
+    fn commit(&mut self) -> Result<(), StoreError> {
+        let Some(number) = self.open() else {
+            return Ok(());
+        };
+        self.since = None;
+        let result = self
+            .conn
+            .prepare_cached("COMMIT")
+            .and_then(|mut s| s.execute([]))
+            .map(|_| ());
+        if result.is_err() {
+            if !self.conn.is_autocommit() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+            self.failed.insert(number);
+            while self.failed.len() > FAILURES_KEPT {
+                self.failed.pop_first();
+            }
+        }
+        self.ended.send_replace(number);
+        Ok(result?)
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        let batch = self.conn.get_mut().unwrap_or_else(|p| p.into_inner());
+        if let Err(e) = batch.commit() {
+            tracing::error!("the store could not commit its last writes: {e}");
+        }
+        if let Some(flusher) = &batch.flusher {
+            flusher.unpark(); // to see the store gone and end
+        }
+    }
+}
+
+/// Commit a batch once it is [`MAX_BATCH_AGE`] old (calls kept running, so none of
+/// them committed it). Parks while no batch is open; ends with the store.
+fn start_flusher(shared: Weak<Shared>) -> Result<std::thread::Thread> {
+    let handle = std::thread::Builder::new()
+        .name("astra-sqlite-flush".into())
+        .spawn(move || loop {
+            let wait = {
+                let Some(shared) = shared.upgrade() else {
+                    return;
+                };
+                let Ok(mut batch) = shared.conn.lock() else {
+                    return;
+                };
+                match batch.since.map(|t| t.elapsed()) {
+                    None => None,
+                    Some(age) if age >= MAX_BATCH_AGE => {
+                        if let Err(e) = batch.commit() {
+                            tracing::error!("the store could not commit a batch of writes: {e}");
+                        }
+                        None
+                    }
+                    Some(age) => Some(MAX_BATCH_AGE - age),
+                }
+            };
+            match wait {
+                Some(left) => std::thread::sleep(left),
+                None => std::thread::park(),
+            }
+        })
+        .context("could not start the store's flusher thread")?;
+    Ok(handle.thread().clone())
 }
 
 /// The value at (cog, guild, key) (`get`, `increment`).
@@ -86,39 +205,56 @@ impl SqliteStore {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         conn.set_prepared_statement_cache_capacity(64);
-        Ok(SqliteStore {
-            conn: Mutex::new(conn),
+        let (ended, ended_rx) = watch::channel(0);
+        let shared = Arc::new(Shared {
+            conn: Mutex::new(Batch {
+                conn,
+                since: None,
+                ended,
+                failed: BTreeSet::new(),
+                flusher: None,
+            }),
             open_calls: AtomicUsize::new(0),
-        })
+            ended: ended_rx,
+        });
+        let flusher = start_flusher(Arc::downgrade(&shared))?;
+        if let Ok(mut batch) = shared.conn.lock() {
+            batch.flusher = Some(flusher);
+        }
+        Ok(SqliteStore { shared })
+    }
+
+    /// Whether writes wait in an open batch (not yet committed to the file).
+    pub fn has_uncommitted_writes(&self) -> bool {
+        self.with(|b| Ok(b.open().is_some())).unwrap_or(false)
     }
 
     fn with<T>(
         &self,
-        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+        f: impl FnOnce(&mut Batch) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let conn = self
+        let mut batch = self
+            .shared
             .conn
             .lock()
             .map_err(|_| StoreError::Backend("store lock poisoned".into()))?;
-        f(&conn)
+        f(&mut batch)
     }
-}
 
-impl SqliteStore {
-    /// Run a writing statement: inside the calls' shared transaction while calls are
-    /// open, else committed before returning.
+    /// Run a writing statement: in the open batch while calls are running, else
+    /// committed before returning.
     fn write<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.with(|c| {
-            let batching = self.open_calls.load(Ordering::Acquire) > 0;
-            if batching && c.is_autocommit() {
-                c.prepare_cached("BEGIN")?.execute([])?;
+        self.with(|b| {
+            let batching = self.shared.open_calls.load(Ordering::Acquire) > 0;
+            if batching {
+                b.begin()?;
             }
-            let result = f(c)?;
-            if !batching && !c.is_autocommit() {
-                c.prepare_cached("COMMIT")?.execute([])?;
+            let result = f(&b.conn)?;
+            if !batching {
+                b.commit()?;
             }
             Ok(result)
         })
@@ -128,8 +264,9 @@ impl SqliteStore {
 /// The statements, run at once (the [`Store`] impl below wraps them in ready futures).
 impl SqliteStore {
     fn get_now(&self, s: Scope<'_>, key: &str) -> Result<Option<String>, StoreError> {
-        self.with(|c| {
-            Ok(c.prepare_cached(SELECT_VALUE)?
+        self.with(|b| {
+            Ok(b.conn
+                .prepare_cached(SELECT_VALUE)?
                 .query_row(params![s.cog, s.guild, key], |r| r.get(0))
                 .optional()?)
         })
@@ -178,7 +315,8 @@ impl SqliteStore {
         prefix: &str,
         limit: u32,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        self.with(|c| {
+        self.with(|b| {
+            let c = &b.conn;
             // Range scan on the primary key: [prefix, prefix + U+10FFFF).
             let upper = format!("{prefix}\u{10FFFF}");
             let mut stmt = c.prepare_cached(
@@ -195,12 +333,10 @@ impl SqliteStore {
     }
 
     fn count_keys_now(&self, s: Scope<'_>) -> Result<u64, StoreError> {
-        self.with(|c| {
-            Ok(
-                c.prepare_cached("SELECT COUNT(*) FROM kv WHERE cog=?1 AND guild=?2")?
-                    .query_row(params![s.cog, s.guild], |r| r.get::<_, i64>(0))?
-                    as u64,
-            )
+        self.with(|b| {
+            Ok(b.conn
+                .prepare_cached("SELECT COUNT(*) FROM kv WHERE cog=?1 AND guild=?2")?
+                .query_row(params![s.cog, s.guild], |r| r.get::<_, i64>(0))? as u64)
         })
     }
 }
@@ -240,14 +376,38 @@ impl Store for SqliteStore {
     }
 
     fn call_started(&self) {
-        self.open_calls.fetch_add(1, Ordering::AcqRel);
+        self.shared.open_calls.fetch_add(1, Ordering::AcqRel);
     }
 
     fn call_ended(&self) -> Result<(), StoreError> {
-        self.open_calls.fetch_sub(1, Ordering::AcqRel);
-        self.with(|c| {
-            if !c.is_autocommit() {
-                c.prepare_cached("COMMIT")?.execute([])?;
+        let still_running = self.shared.open_calls.fetch_sub(1, Ordering::AcqRel) - 1;
+        if still_running > 0 {
+            return Ok(()); // the batch goes on; `committed` waits for it
+        }
+        self.with(|b| b.commit())
+    }
+
+    fn commit_now(&self) -> Result<(), StoreError> {
+        self.with(|b| b.commit())
+    }
+
+    fn committed(&self) -> StoreFuture<'_, ()> {
+        let number = match self.with(|b| Ok(b.open())) {
+            Ok(Some(number)) => number,
+            Ok(None) => return ready(Ok(())),
+            Err(e) => return ready(Err(e)),
+        };
+        let mut ended = self.shared.ended.clone();
+        Box::pin(async move {
+            ended
+                .wait_for(|n| *n >= number)
+                .await
+                .map_err(|_| StoreError::Backend("the store closed".into()))?;
+            let failed = self.with(|b| Ok(b.failed.contains(&number)))?;
+            if failed {
+                return Err(StoreError::Backend(
+                    "a batch of writes could not be committed (see the log)".into(),
+                ));
             }
             Ok(())
         })
