@@ -370,6 +370,33 @@ mod sqlite_group_commit {
         store.call_ended().unwrap();
     }
 
+    /// The WAL is folded back into the database file (a checkpoint, which syncs the
+    /// file: milliseconds) by the flusher while no call runs, not by whichever call
+    /// happens to commit.
+    #[tokio::test]
+    async fn committed_writes_reach_the_database_file_once_the_host_is_idle() {
+        let dir = tempdir();
+        let store = open(&dir);
+        let file = dir.path().join("s.db");
+        let before = std::fs::metadata(&file).unwrap().len();
+        let value = "x".repeat(1000);
+        for i in 0..200 {
+            store.call_started();
+            store.set(S, &format!("k{i}"), &value).await.unwrap();
+            store.call_ended().unwrap();
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::fs::metadata(&file).unwrap().len() < before + 200_000 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "200 KB were committed but never checkpointed into {}",
+                file.display()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(store.get(S, "k199").await.unwrap().as_deref(), Some(&*value));
+    }
+
     #[tokio::test]
     async fn writes_still_batched_when_the_store_closes_are_kept() {
         let dir = tempdir();
