@@ -1,7 +1,10 @@
 //! Performance tooling, checked for what it reports — never for how fast anything is:
 //! a small bench scenario balances its ledger and has a row for every priority it sent,
 //! `/performance` shows every section, and `/test_concurrent` runs synthetic messages
-//! through the live pipeline without the gateway ever seeing them.
+//! through the live pipeline without the gateway ever seeing them. Prometheus metrics
+//! name every figure and are served over HTTP; per-hour history is kept in the store
+//! (surviving a restart) and shown by `/performance view:history`; each message and
+//! its job are traced as spans carrying the message id.
 
 mod common;
 
@@ -147,4 +150,196 @@ async fn test_concurrent_runs_synthetic_messages_that_the_gateway_never_sees() {
         .unwrap_err();
     assert!(too_many.to_string().contains("count must be"), "{too_many}");
     h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_metrics_count_messages_outcomes_and_cogs_and_are_served_over_http() {
+    let dir = tempdir();
+    let mut h = host(dir.path(), &["test-echo"], "").await;
+    h.start();
+    h.say("alice", "!critical").await;
+    h.say("bob", "plain chat").await;
+    h.say("carol", "more chat").await;
+    h.outcomes(3).await;
+
+    let text = astra::metrics::prometheus::render(&h.dispatcher());
+    for needle in [
+        "astra_messages_received_total 3",
+        "astra_outcomes_total{outcome=\"processed\"} 3",
+        "astra_outcomes_total{outcome=\"shed\"} 0",
+        "astra_settled_total{priority=\"critical\"} 1",
+        "# TYPE astra_queue_depth gauge",
+        "astra_queue_depth{priority=\"low\"} 0",
+        "astra_latency_p99_microseconds{priority=\"critical\"}",
+        "astra_cog_calls_total{cog=\"test-echo\"}",
+        "astra_cog_crashes_total{cog=\"test-echo\"} 0",
+        "astra_process_resident_bytes",
+        "# EOF",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from\n{text}");
+    }
+
+    let listener = astra::metrics::prometheus::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(astra::metrics::prometheus::serve(
+        listener,
+        h.dispatcher(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let response = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let body = response.text().await.unwrap();
+    assert!(body.contains("astra_messages_received_total 3"), "{body}");
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_metrics_address_that_is_not_an_address_names_the_file_and_line() {
+    let dir = tempdir();
+    let path = dir.path().join("astra.toml");
+    let e = astra::config::Config::parse("[metrics]\nlisten = \"port 9184\"\n", &path).unwrap_err();
+    assert_eq!(e.line, Some(2), "{e}");
+    assert!(e.to_string().contains("127.0.0.1:9184"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_is_kept_per_hour_in_the_store_and_shown_by_performance_history() {
+    use astra::metrics::history::{recent, Recorder};
+    const HOUR: u64 = 3_600_000;
+    // 2024-05-01 13:07:59 UTC
+    let t: u64 = 1_714_568_879_000;
+    let dir = tempdir();
+    {
+        let mut h = host(dir.path(), &["test-echo"], "").await;
+        h.start();
+        let d = h.dispatcher();
+        let store = d.runtime().store().clone();
+        let mut recorder = Recorder::new(d.metrics());
+        h.say("alice", "!critical").await;
+        h.say("bob", "plain chat").await;
+        h.outcomes(2).await;
+        recorder
+            .flush(d.metrics(), store.as_ref(), t)
+            .await
+            .unwrap();
+        // nothing new: the record stays as it is
+        recorder
+            .flush(d.metrics(), store.as_ref(), t + 60_000)
+            .await
+            .unwrap();
+        for i in 0..3 {
+            h.say(&format!("user{i}"), "chat").await;
+        }
+        h.outcomes(3).await;
+        recorder
+            .flush(d.metrics(), store.as_ref(), t + HOUR)
+            .await
+            .unwrap();
+        h.stop().await;
+    } // the host is gone; its store file stays
+
+    let h = host(dir.path(), &["test-echo"], "").await;
+    let d = h.dispatcher();
+    let hours = recent(d.runtime().store().as_ref(), t + HOUR, 24)
+        .await
+        .unwrap();
+    let keys: Vec<&str> = hours.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["hour:2024050113", "hour:2024050114"]);
+    let (first, second) = (&hours[0].1, &hours[1].1);
+    assert_eq!((first.received, first.processed, first.failed), (2, 2, 0));
+    assert_eq!(first.latency["critical"].count, 1);
+    assert!(first.latency["critical"].max_us >= first.latency["critical"].worst_p99_us);
+    assert_eq!((second.received, second.processed), (3, 3));
+    assert!(!second.latency.contains_key("critical"));
+
+    let text = astra::commands::performance::render_history(&hours);
+    for needle in ["2024-05-01 13h", "2024-05-01 14h", "crit p99"] {
+        assert!(text.contains(needle), "{needle} missing from\n{text}");
+    }
+    // Through the command itself (this host has no history for the real clock's hours).
+    let reply = d
+        .command(command(
+            "performance",
+            "mod",
+            &[Permission::ManageGuild],
+            &[("view", OptionValue::Text("history".into()))],
+        ))
+        .await
+        .expect("/performance view:history answers");
+    assert!(reply.content.contains("last 24 hours"), "{}", reply.content);
+    let wrong = d
+        .command(command(
+            "performance",
+            "mod",
+            &[Permission::ManageGuild],
+            &[("view", OptionValue::Text("yesterday".into()))],
+        ))
+        .await
+        .unwrap_err();
+    assert!(wrong.to_string().contains("`now` or `history`"), "{wrong}");
+}
+
+/// Collects the name and `id` field of every span opened on this thread.
+#[derive(Clone, Default)]
+struct Spans(std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Spans {
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        _id: &tracing::span::Id,
+        _ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        struct Id(String);
+        impl tracing::field::Visit for Id {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "id" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        let mut id = Id(String::new());
+        attrs.record(&mut id);
+        self.0
+            .lock()
+            .unwrap()
+            .push((attrs.metadata().name().to_string(), id.0));
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn each_message_and_its_job_are_traced_as_spans_with_the_message_id() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let spans = Spans::default();
+    let subscriber = tracing_subscriber::registry()
+        .with(tracing_subscriber::filter::LevelFilter::DEBUG)
+        .with(spans.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let dir = tempdir();
+    let mut h = host(dir.path(), &["test-echo"], "").await;
+    h.start();
+    // CRITICAL: its job runs on this thread, where the subscriber is installed.
+    let id = h.say("alice", "!critical").await;
+    h.outcomes(1).await;
+    h.stop().await;
+    let seen = spans.0.lock().unwrap().clone();
+    for name in ["message", "job"] {
+        assert!(
+            seen.iter().any(|(n, i)| n == name && *i == id),
+            "no `{name}` span with id {id} in {seen:?}"
+        );
+    }
 }

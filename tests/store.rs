@@ -394,7 +394,10 @@ mod sqlite_group_commit {
             );
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        assert_eq!(store.get(S, "k199").await.unwrap().as_deref(), Some(&*value));
+        assert_eq!(
+            store.get(S, "k199").await.unwrap().as_deref(),
+            Some(&*value)
+        );
     }
 
     #[tokio::test]

@@ -59,6 +59,15 @@ struct RawConfig {
     discord: Option<RawDiscord>,
     #[serde(default)]
     web: Option<RawWeb>,
+    #[serde(default)]
+    metrics: Option<RawMetrics>,
+}
+
+/// `[metrics]` as written: where Prometheus metrics are served.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawMetrics {
+    listen: Option<String>,
 }
 
 /// `[web]` as written: the local web page `astra run` serves beside the console.
@@ -267,6 +276,21 @@ pub struct Config {
     pub discord: DiscordSettings,
     /// `[web]`: the local web page of `astra run` (chat and live dashboard)
     pub web: WebSettings,
+    /// `[metrics] listen`: where `astra run` serves Prometheus metrics at `/metrics`
+    /// (off when absent; the web page serves them too)
+    pub metrics_listen: Option<std::net::SocketAddr>,
+}
+
+/// Read an `IP:PORT` (or `localhost:PORT`) address.
+fn parse_address(text: &str, example: &str) -> Result<std::net::SocketAddr, String> {
+    let trimmed = text.trim();
+    let resolved = match trimmed.strip_prefix("localhost:") {
+        Some(port) => format!("127.0.0.1:{port}"),
+        None => trimmed.to_string(),
+    };
+    resolved
+        .parse()
+        .map_err(|_| format!("`{text}`: write an address and port, e.g. \"{example}\""))
 }
 
 /// The checked `[web]` table: where `astra run` serves its local page. Slash commands
@@ -642,6 +666,13 @@ impl Config {
                 }
             }
         };
+        let metrics_listen = match raw.metrics.and_then(|m| m.listen) {
+            None => None,
+            Some(listen) => Some(
+                parse_address(&listen, "127.0.0.1:9184")
+                    .map_err(|e| fail("listen", format!("[metrics] listen {e}")))?,
+            ),
+        };
         if let Some(llm) = &raw.llm {
             // What serde cannot check ([llm] backend = "openai" needs a url, ...): here,
             // so the error names the file and line instead of failing later at start.
@@ -712,6 +743,7 @@ impl Config {
             guilds,
             discord,
             web,
+            metrics_listen,
         })
     }
 

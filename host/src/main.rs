@@ -85,6 +85,10 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
                 .discord
                 .token()
                 .map(|token| astra::gateway::discord::DiscordOptions::new(&config.discord, token));
+            let metrics_listener = match config.metrics_listen {
+                Some(addr) => Some(astra::metrics::prometheus::bind(addr).await?),
+                None => None,
+            };
             let mut app = App::build(config, LoadOptions::default()).await?;
             // Hot reload: the plugin folder and the config file are watched, and a new
             // version that crashes in its first calls is rolled back.
@@ -112,6 +116,24 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
             )
             .await;
             let dispatcher = app.dispatcher.clone();
+            if let Some(listener) = metrics_listener {
+                let served = astra::metrics::prometheus::serve(
+                    listener,
+                    dispatcher.clone(),
+                    stopped(reload_stop.subscribe()),
+                );
+                tokio::spawn(async move {
+                    if let Err(e) = served.await {
+                        tracing::error!("{e:#}");
+                    }
+                });
+            }
+            // Per-hour statistics in the store, for `/performance view:history`.
+            let history = tokio::spawn(astra::metrics::history::record(
+                dispatcher.metrics().clone(),
+                dispatcher.runtime().store().clone(),
+                stopped(reload_stop.subscribe()),
+            ));
             let scheduler = dispatcher.start();
             let gateway = match discord {
                 Some(options) => {
@@ -144,6 +166,7 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
                 eprintln!("warning: watching the plugin folder failed: {e:#}");
             }
             probation.await?;
+            history.await?;
             gateway
         }
         Cmd::Replay { file } => {

@@ -17,6 +17,10 @@ pub trait HostCommand: Send + Sync + 'static {
     fn name(&self) -> &str;
     fn description(&self) -> &str;
     fn permission(&self) -> Permission;
+    /// Its options, as registered on Discord (none by default).
+    fn options(&self) -> Vec<crate::runtime::bindings::types::OptionSpec> {
+        Vec::new()
+    }
     /// Run it. The permission is already checked.
     fn run<'a>(
         &'a self,

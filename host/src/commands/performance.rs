@@ -1,12 +1,18 @@
 //! `/performance`: how the host is doing right now, for moderators (ManageGuild):
 //! messages per second now and at peak, queue depths, running jobs, latency per
 //! priority, success rate, each cog's calls, errors and latency, and the process's
-//! memory and CPU. The console runs it as `/performance`.
+//! memory and CPU. The console runs it as `/performance`. With `view:history`
+//! (console: `/performance history`) it shows the last 24 hours from the store
+//! instead (`metrics/history.rs`).
 
 use super::{reply, HostCommand};
 use crate::bench::report::{thousands, us};
 use crate::dispatch::{CommandError, Dispatcher};
-use crate::event::{Command, CommandResponse, OutcomeKind, Permission, Priority};
+use crate::event::{
+    now_ms, Command, CommandResponse, OptionValue, OutcomeKind, Permission, Priority,
+};
+use crate::metrics::history::{self, HourRecord};
+use crate::runtime::bindings::types::{OptionKind, OptionSpec};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use std::fmt::Write;
@@ -26,12 +32,49 @@ impl HostCommand for Performance {
         Permission::ManageGuild
     }
 
+    fn options(&self) -> Vec<OptionSpec> {
+        vec![OptionSpec {
+            name: "view".into(),
+            description: "`now` (default) or `history`: the last 24 hours, per hour".into(),
+            kind: OptionKind::Text,
+            required: false,
+        }]
+    }
+
     fn run<'a>(
         &'a self,
         dispatcher: &'a Dispatcher,
-        _command: Command,
+        command: Command,
     ) -> BoxFuture<'a, Result<CommandResponse, CommandError>> {
-        async move { Ok(reply(render(dispatcher), true)) }.boxed()
+        async move {
+            let view = command
+                .options
+                .iter()
+                .find(|(k, _)| k == "view" || k == "text")
+                .map(|(_, v)| match v {
+                    OptionValue::Text(t) => t.trim().to_lowercase(),
+                    _ => String::new(),
+                })
+                .unwrap_or_default();
+            match view.as_str() {
+                "" | "now" => Ok(reply(render(dispatcher), true)),
+                "history" => {
+                    let store = dispatcher.runtime().store();
+                    let hours = history::recent(store.as_ref(), now_ms(), HISTORY_HOURS)
+                        .await
+                        .map_err(|e| CommandError::Invalid {
+                            command: "performance".into(),
+                            message: format!("cannot read the history from the store: {e}"),
+                        })?;
+                    Ok(reply(render_history(&hours), true))
+                }
+                other => Err(CommandError::Invalid {
+                    command: "performance".into(),
+                    message: format!("unknown view `{other}`: use `now` or `history`"),
+                }),
+            }
+        }
+        .boxed()
     }
 }
 
@@ -146,5 +189,56 @@ pub fn render(d: &Dispatcher) -> String {
         pct(p.cpu_pct_since_start),
         pct(p.cpu_pct_recent),
     );
+    out
+}
+
+/// Hours `/performance view:history` shows.
+pub const HISTORY_HOURS: u32 = 24;
+
+/// The history table: one line per hour with traffic (UTC), oldest first.
+pub fn render_history(hours: &[(String, HourRecord)]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "**Astra performance, last {HISTORY_HOURS} hours** (UTC; hours without traffic left out)"
+    );
+    if hours.is_empty() {
+        let _ = writeln!(
+            out,
+            "No history yet: figures are written every minute while the bot runs."
+        );
+        return out;
+    }
+    let _ = writeln!(out, "```");
+    let _ = writeln!(
+        out,
+        "{:<13} {:>9} {:>7} {:>9} {:>7} {:>7} {:>11} {:>11}",
+        "hour", "msgs", "msgs/s", "processed", "shed", "failed", "crit avg", "crit p99*"
+    );
+    for (key, r) in hours {
+        let hour = key.trim_start_matches("hour:");
+        let label = format!(
+            "{}-{}-{} {}h",
+            &hour[..4.min(hour.len())],
+            hour.get(4..6).unwrap_or(""),
+            hour.get(6..8).unwrap_or(""),
+            hour.get(8..10).unwrap_or("")
+        );
+        let critical = r.latency.get(Priority::Critical.name());
+        let _ = writeln!(
+            out,
+            "{:<13} {:>9} {:>7.1} {:>9} {:>7} {:>7} {:>11} {:>11}",
+            label,
+            thousands(r.received),
+            r.received as f64 / 3600.0,
+            thousands(r.processed),
+            thousands(r.shed),
+            thousands(r.failed),
+            critical.map_or("-".into(), |l| us(l.avg_us() as f64)),
+            critical.map_or("-".into(), |l| us(l.worst_p99_us as f64)),
+        );
+    }
+    let _ = writeln!(out, "```");
+    let _ = writeln!(out, "*p99: the worst minute of the hour.");
     out
 }

@@ -14,6 +14,7 @@ use crate::bench::tally::Tally;
 use crate::bench::traffic::{self, Place};
 use crate::dispatch::{CommandError, Dispatcher};
 use crate::event::{Command, CommandResponse, OptionValue, Permission, SYNTHETIC_GUILD};
+use crate::runtime::bindings::types::{OptionKind, OptionSpec};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use std::collections::BTreeMap;
@@ -40,6 +41,15 @@ impl HostCommand for TestConcurrent {
 
     fn permission(&self) -> Permission {
         Permission::ManageGuild
+    }
+
+    fn options(&self) -> Vec<OptionSpec> {
+        vec![OptionSpec {
+            name: "count".into(),
+            description: "how many synthetic messages (1 to 10,000; default 100)".into(),
+            kind: OptionKind::Integer,
+            required: false,
+        }]
     }
 
     fn run<'a>(

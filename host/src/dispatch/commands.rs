@@ -32,8 +32,22 @@ pub enum CommandError {
 
 impl Dispatcher {
     /// Run a slash command and return the cog's reply with its vetted actions.
-    pub async fn command(&self, command: Command) -> Result<CommandResponse, CommandError> {
-        if let Some(host_command) = self.host_commands().get(&command.name) {
+    pub async fn command(&self, mut command: Command) -> Result<CommandResponse, CommandError> {
+        let mut host_command = self.host_commands().get(&command.name);
+        if host_command.is_none() && self.inner.runtime.command(&command.name).is_none() {
+            // Typed words after a host command's name (`/performance history`) are its
+            // text option, as the console's `/test_concurrent 50` is.
+            if let Some((name, rest)) = command.name.split_once(' ') {
+                if let Some(found) = self.host_commands().get(name) {
+                    command
+                        .options
+                        .push(("text".into(), crate::event::OptionValue::Text(rest.into())));
+                    command.name = name.to_string();
+                    host_command = Some(found);
+                }
+            }
+        }
+        if let Some(host_command) = host_command {
             if !host_command.permission().satisfied_by(&command.permissions) {
                 return Err(CommandError::Forbidden {
                     command: command.name,

@@ -40,6 +40,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore};
+use tracing::Instrument;
 
 /// Most messages in triage at once. A triage that waits on the store (PostgreSQL)
 /// holds a cog instance meanwhile; without a bound, a burst of messages could take
@@ -177,8 +178,24 @@ impl Dispatcher {
     /// CRITICAL or HIGH message meets queues full of CRITICAL and HIGH work
     /// (back-pressure). Ingest runs on the caller's task, at normal CPU priority (see
     /// `lanes.rs`).
-    pub async fn submit(&self, message: Message) {
-        self.ingest(message).await;
+    /// Each message is traced as a `message` span (its id, guild and author) and its
+    /// job as a `job` span (id and priority), at debug level (`--log astra=debug`).
+    pub async fn submit(&self, mut message: Message) {
+        let received = Instant::now();
+        if message.id.is_empty() {
+            message.id = self
+                .inner
+                .next_id
+                .fetch_add(1, Ordering::Relaxed)
+                .to_string();
+        }
+        let span = tracing::debug_span!(
+            "message",
+            id = %message.id,
+            guild = %message.guild_id,
+            user = %message.author.id,
+        );
+        self.ingest(message, received).instrument(span).await;
         // Then let the scheduler, and the CRITICAL job it may start, run: a gateway
         // handing over messages back to back would otherwise keep this worker thread
         // for tokio's whole cooperative budget, a hundred-odd triages (milliseconds)
@@ -186,14 +203,10 @@ impl Dispatcher {
         tokio::task::yield_now().await;
     }
 
-    async fn ingest(&self, mut message: Message) {
+    async fn ingest(&self, mut message: Message, received: Instant) {
         let inner = &self.inner;
-        let received = Instant::now();
         inner.ledger.receive();
         inner.metrics.received();
-        if message.id.is_empty() {
-            message.id = inner.next_id.fetch_add(1, Ordering::Relaxed).to_string();
-        }
         if message.timestamp_ms == 0 {
             message.timestamp_ms = crate::event::now_ms();
         }

@@ -12,6 +12,7 @@ use crate::event::{OutcomeKind, Priority};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tracing::Instrument;
 
 /// A scheduler started by [`Dispatcher::start`].
 pub struct Running {
@@ -84,11 +85,13 @@ impl Dispatcher {
             return; // never closed
         };
         let priority = job.priority;
+        let span = tracing::debug_span!("job", id = %job.message.id, priority = priority.name());
         let me = self.clone();
         let work = async move {
             me.run_job(job, permit).await;
             drop(settling);
-        };
+        }
+        .instrument(span);
         if priority == Priority::Critical {
             tokio::spawn(work);
         } else {

@@ -6,10 +6,14 @@
 //! - this file: counts per outcome, latency per priority, running jobs (now and peak);
 //! - `throughput`: messages settled per second, now and peak;
 //! - `process`: the process's memory and CPU time from `/proc`;
+//! - `history`: per-hour figures kept in the store (`/performance view:history`);
+//! - `prometheus`: all of it in Prometheus's text format, for `/metrics`;
 //! - `taps`: copies of outcomes for one channel (how `/test_concurrent` sees its own
 //!   synthetic messages settle without touching the gateway's outcome stream).
 
+pub mod history;
 mod process;
+pub mod prometheus;
 mod taps;
 mod throughput;
 
@@ -184,6 +188,14 @@ impl Metrics {
             *last = Some((now, total));
         }
         sample
+    }
+
+    /// A copy of one priority's latency histogram (µs since start).
+    pub fn latency_histogram(&self, priority: Priority) -> Histogram<u64> {
+        self.inner.latency[priority.index()]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn latency(&self, priority: Priority) -> LatencySummary {

@@ -99,7 +99,7 @@ fn declared(dispatcher: &Dispatcher) -> Vec<Declared> {
                 name: h.name().to_string(),
                 description: h.description().to_string(),
                 permission: h.permission(),
-                options: Vec::new(),
+                options: h.options(),
             },
         );
     }

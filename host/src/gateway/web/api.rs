@@ -81,6 +81,18 @@ pub struct Stats {
     pub admin: bool,
 }
 
+/// `GET /metrics`: the Prometheus text format (`metrics/prometheus.rs`).
+pub async fn metrics(State(web): State<Web>) -> impl axum::response::IntoResponse {
+    let text = crate::metrics::prometheus::render(&web.inner.dispatcher);
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            crate::metrics::prometheus::CONTENT_TYPE,
+        )],
+        text,
+    )
+}
+
 pub async fn stats(
     State(web): State<Web>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

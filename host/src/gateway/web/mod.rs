@@ -135,6 +135,7 @@ impl Web {
             .route("/", get(assets::index))
             .route("/assets/{file}", get(assets::file))
             .route("/api/stats", get(api::stats))
+            .route("/metrics", get(api::metrics))
             .route("/api/history", get(api::history))
             .route("/api/say", post(api::say))
             .route("/api/bench", get(api::bench_state))
