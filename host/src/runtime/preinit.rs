@@ -105,49 +105,75 @@ pub async fn snapshot(
         );
     }
 
+    // The snapshot reads memories and globals through accessor calls: give them a
+    // fresh budget (init may have used most of its own).
+    store.data_mut().cpu = CpuBudget::new(INIT_BUDGET);
+    store.set_epoch_deadline(INIT_BUDGET.as_millis() as u64);
+    let mut access = Access {
+        store: &mut store,
+        instance,
+        error: None,
+    };
     let snapshot = wizer
-        .snapshot_component(
-            &cx,
-            &mut Access {
-                store: &mut store,
-                instance,
-            },
-        )
+        .snapshot_component(&cx, &mut access)
         .await
         .map_err(|e| anyhow!("{e:#}"))
         .context("snapshotting the initialised memory")?;
+    if let Some(e) = access.error {
+        return Err(e.context("reading the initialised memory for the snapshot"));
+    }
     engine.compile_and_cache(&snapshot, bytes, CACHE_TAG, origin)
 }
 
 /// The snapshotter's view of the instance: it calls the accessor functions the
-/// instrumentation added to read memories and globals.
+/// instrumentation added to read memories and globals. Wizer's interface takes plain
+/// values, so a failed call (it should not happen: the accessors were generated into
+/// this very component) is kept in `error`, answered with zeros, and refuses the cog
+/// after the snapshot instead of panicking the loading task.
 struct Access<'a> {
     store: &'a mut Store<CogState>,
     instance: Instance,
+    error: Option<anyhow::Error>,
 }
 
 impl Access<'_> {
-    async fn call<R>(&mut self, instance: &str, func: &str) -> R
+    async fn call<R>(&mut self, instance: &str, func: &str) -> Option<R>
     where
         R: wasmtime::component::Lift + Send + Sync + 'static,
     {
-        // The accessors exist: the instrumentation added them to this very component.
+        match self.try_call(instance, func).await {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.error.get_or_insert(e);
+                None
+            }
+        }
+    }
+
+    async fn try_call<R>(&mut self, instance: &str, func: &str) -> Result<R>
+    where
+        R: wasmtime::component::Lift + Send + Sync + 'static,
+    {
+        let missing = || anyhow!("no snapshot accessor {instance}#{func}");
         let (_, exported) = self
             .instance
             .get_export(&mut *self.store, None, instance)
-            .expect("wizer accessor instance");
+            .ok_or_else(missing)?;
         let (_, index) = self
             .instance
             .get_export(&mut *self.store, Some(&exported), func)
-            .expect("wizer accessor function");
+            .ok_or_else(missing)?;
         let f = self
             .instance
             .get_typed_func::<(), (R,)>(&mut *self.store, index)
-            .expect("wizer accessor type");
-        f.call_async(&mut *self.store, ())
+            .map_err(|e| anyhow!("{e:#}"))
+            .with_context(|| format!("snapshot accessor {instance}#{func}"))?;
+        let (value,) = f
+            .call_async(&mut *self.store, ())
             .await
-            .expect("wizer accessor call")
-            .0
+            .map_err(|e| anyhow!("{e:#}"))
+            .with_context(|| format!("calling snapshot accessor {instance}#{func}"))?;
+        Ok(value)
     }
 }
 
@@ -158,23 +184,29 @@ impl ComponentInstanceState for Access<'_> {
         func: &str,
         contents: impl FnOnce(&[u8]) + Send,
     ) {
-        let list: WasmList<u8> = self.call(instance, func).await;
-        contents(list.as_le_slice(&*self.store));
+        match self.call::<WasmList<u8>>(instance, func).await {
+            Some(list) => contents(list.as_le_slice(&*self.store)),
+            None => contents(&[]),
+        }
     }
 
     async fn call_func_ret_s32(&mut self, instance: &str, func: &str) -> i32 {
-        self.call(instance, func).await
+        self.call(instance, func).await.unwrap_or(0)
     }
 
     async fn call_func_ret_s64(&mut self, instance: &str, func: &str) -> i64 {
-        self.call(instance, func).await
+        self.call(instance, func).await.unwrap_or(0)
     }
 
     async fn call_func_ret_f32(&mut self, instance: &str, func: &str) -> u32 {
-        self.call::<f32>(instance, func).await.to_bits()
+        self.call::<f32>(instance, func)
+            .await
+            .map_or(0, f32::to_bits)
     }
 
     async fn call_func_ret_f64(&mut self, instance: &str, func: &str) -> u64 {
-        self.call::<f64>(instance, func).await.to_bits()
+        self.call::<f64>(instance, func)
+            .await
+            .map_or(0, f64::to_bits)
     }
 }
