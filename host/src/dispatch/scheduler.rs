@@ -74,12 +74,12 @@ impl Dispatcher {
         }
     }
 
-    /// CRITICAL jobs run here (the runtime that drives the scheduler, at normal CPU
-    /// priority), the rest on the niced background lane. (A lane of its own for
-    /// CRITICAL measured worse: waking another thread costs more than it saves.)
-    /// Run `job` holding `permit` until its cogs are done; its outcome is settled
+    /// Start `job`, holding `permit` until its cogs are done; its outcome is settled
     /// after that, once their writes are stored (`run_job`), under a `settling`
-    /// permit that shutdown waits for.
+    /// permit that shutdown waits for. CRITICAL jobs run here (the runtime that drives
+    /// the scheduler, at normal CPU priority), the rest on the niced background lane.
+    /// (A lane of its own for CRITICAL measured worse: waking another thread costs
+    /// more than it saves.)
     async fn start_job(&self, job: Job, permit: OwnedSemaphorePermit) {
         let Ok(settling) = self.inner.settling.clone().acquire_owned().await else {
             return; // never closed
