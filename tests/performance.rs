@@ -75,13 +75,7 @@ async fn performance_shows_throughput_queues_jobs_latency_cogs_and_the_process()
         .unwrap_err();
     assert!(denied.to_string().contains("ManageGuild"), "{denied}");
 
-    let reply = d
-        .command(command(
-            "performance",
-            "mod",
-            &[Permission::ManageGuild],
-            &[],
-        ))
+    let reply = performance_as_moderator(&d, &[])
         .await
         .expect("/performance answers");
     assert_eq!(reply.cog, "host");
@@ -270,26 +264,28 @@ async fn history_is_kept_per_hour_in_the_store_and_shown_by_performance_history(
         assert!(text.contains(needle), "{needle} missing from\n{text}");
     }
     // Through the command itself (this host has no history for the real clock's hours).
-    let reply = d
-        .command(command(
-            "performance",
-            "mod",
-            &[Permission::ManageGuild],
-            &[("view", OptionValue::Text("history".into()))],
-        ))
+    let reply = performance_as_moderator(&d, &[("view", OptionValue::Text("history".into()))])
         .await
         .expect("/performance view:history answers");
     assert!(reply.content.contains("last 24 hours"), "{}", reply.content);
-    let wrong = d
-        .command(command(
-            "performance",
-            "mod",
-            &[Permission::ManageGuild],
-            &[("view", OptionValue::Text("yesterday".into()))],
-        ))
+    let wrong = performance_as_moderator(&d, &[("view", OptionValue::Text("yesterday".into()))])
         .await
         .unwrap_err();
     assert!(wrong.to_string().contains("`now` or `history`"), "{wrong}");
+}
+
+/// `/performance` with `options`, run by a moderator holding ManageGuild.
+async fn performance_as_moderator(
+    d: &astra::dispatch::Dispatcher,
+    options: &[(&str, OptionValue)],
+) -> Result<astra::event::CommandResponse, astra::dispatch::CommandError> {
+    d.command(command(
+        "performance",
+        "mod",
+        &[Permission::ManageGuild],
+        options,
+    ))
+    .await
 }
 
 /// Collects the name and `id` field of every span opened on this thread.

@@ -281,7 +281,7 @@ pub struct Config {
     pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
-/// Read an `IP:PORT` (or `localhost:PORT`) address.
+/// Read an `IP:PORT` (or `localhost:PORT`) address (`[web] listen`, `[metrics] listen`).
 fn parse_address(text: &str, example: &str) -> Result<std::net::SocketAddr, String> {
     let trimmed = text.trim();
     let resolved = match trimmed.strip_prefix("localhost:") {
@@ -317,17 +317,7 @@ impl WebSettings {
     /// Check `listen` (`IP:PORT`, or `localhost:PORT`): a loopback address unless
     /// `allow_remote`. The error says what to write instead.
     pub fn parse_listen(listen: &str, allow_remote: bool) -> Result<std::net::SocketAddr, String> {
-        let text = listen.trim();
-        let parsed = match text.strip_prefix("localhost:") {
-            Some(port) => port
-                .parse::<u16>()
-                .ok()
-                .map(|p| std::net::SocketAddr::from(([127, 0, 0, 1], p))),
-            None => text.parse().ok(),
-        };
-        let addr = parsed.ok_or_else(|| {
-            format!("`{listen}`: write an address and port, e.g. \"127.0.0.1:8080\"")
-        })?;
+        let addr = parse_address(listen, "127.0.0.1:8080")?;
         if !addr.ip().is_loopback() && !allow_remote {
             return Err(format!(
                 "`{listen}` is not a loopback address; the page runs slash commands \

@@ -4,9 +4,10 @@
 //! scrape out of the dispatcher's own counters, so nothing is counted twice and the
 //! hot path records nothing extra.
 
-use super::ProcessSample;
+use super::{LatencySummary, ProcessSample};
 use crate::dispatch::Dispatcher;
 use crate::event::{OutcomeKind, Priority};
+use crate::runtime::stats::StatsSnapshot;
 use anyhow::{Context, Result};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -30,6 +31,23 @@ const OUTCOMES: [(OutcomeKind, &str); 4] = [
     (OutcomeKind::Shed, "shed"),
     (OutcomeKind::Failed, "failed"),
 ];
+
+/// How Prometheus reads a figure.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// only goes up (exposed as `name_total`)
+    Counter,
+    /// goes up and down
+    Gauge,
+}
+
+/// Register one family of either kind.
+fn family(registry: &mut Registry, kind: Kind, name: &str, help: &str, values: Vec<(Labels, f64)>) {
+    match kind {
+        Kind::Counter => counters(registry, name, help, values),
+        Kind::Gauge => gauges(registry, name, help, values),
+    }
+}
 
 /// One gauge per label set, registered under `name`.
 fn gauges(registry: &mut Registry, name: &str, help: &str, values: Vec<(Labels, f64)>) {
@@ -124,36 +142,38 @@ pub fn render(d: &Dispatcher) -> String {
     );
 
     let latency: Vec<_> = Priority::ALL.iter().map(|p| (*p, m.latency(*p))).collect();
-    let by_priority = |value: &dyn Fn(&super::LatencySummary) -> f64| {
-        latency
-            .iter()
-            .map(|(p, l)| (vec![("priority", p.name().to_string())], value(l)))
-            .collect()
-    };
-    counters(
-        &mut r,
-        "settled",
-        "Messages settled, by priority",
-        by_priority(&|l| l.count as f64),
-    );
-    for (name, help, pick) in [
+    type PriorityFigure = fn(&LatencySummary) -> f64;
+    for (kind, name, help, pick) in [
         (
-            "latency_p50_microseconds",
-            "Median ingest-to-outcome latency since start, by priority",
-            (|l: &super::LatencySummary| l.p50_us as f64) as fn(&super::LatencySummary) -> f64,
+            Kind::Counter,
+            "settled",
+            "Messages settled, by priority",
+            (|l| l.count as f64) as PriorityFigure,
         ),
         (
+            Kind::Gauge,
+            "latency_p50_microseconds",
+            "Median ingest-to-outcome latency since start, by priority",
+            |l| l.p50_us as f64,
+        ),
+        (
+            Kind::Gauge,
             "latency_p99_microseconds",
             "99th percentile ingest-to-outcome latency since start, by priority",
             |l| l.p99_us as f64,
         ),
         (
+            Kind::Gauge,
             "latency_max_microseconds",
             "Slowest ingest-to-outcome latency since start, by priority",
             |l| l.max_us as f64,
         ),
     ] {
-        gauges(&mut r, name, help, by_priority(&pick));
+        let values = latency
+            .iter()
+            .map(|(p, l)| (vec![("priority", p.name().to_string())], pick(l)))
+            .collect();
+        family(&mut r, kind, name, help, values);
     }
 
     let cogs: Vec<_> = d
@@ -162,41 +182,45 @@ pub fn render(d: &Dispatcher) -> String {
         .iter()
         .map(|c| (c.name.to_string(), c.stats.snapshot()))
         .collect();
-    let per_cog = |value: &dyn Fn(&crate::runtime::stats::StatsSnapshot) -> f64| {
-        cogs.iter()
-            .map(|(name, s)| (vec![("cog", name.clone())], value(s)))
-            .collect()
-    };
-    counters(
-        &mut r,
-        "cog_calls",
-        "Calls into each cog",
-        per_cog(&|s| s.calls as f64),
-    );
-    counters(
-        &mut r,
-        "cog_errors",
-        "Calls that returned an error or failed",
-        per_cog(&|s| s.errors as f64),
-    );
-    counters(
-        &mut r,
-        "cog_crashes",
-        "Calls that trapped, ran out of time or memory",
-        per_cog(&|s| s.crashes as f64),
-    );
-    gauges(
-        &mut r,
-        "cog_latency_p99_microseconds",
-        "99th percentile call latency since start, by cog",
-        per_cog(&|s| s.p99_us as f64),
-    );
-    gauges(
-        &mut r,
-        "cog_latency_mean_microseconds",
-        "Mean call latency since start, by cog",
-        per_cog(&|s| s.mean_us),
-    );
+    type CogFigure = fn(&StatsSnapshot) -> f64;
+    for (kind, name, help, pick) in [
+        (
+            Kind::Counter,
+            "cog_calls",
+            "Calls into each cog",
+            (|s| s.calls as f64) as CogFigure,
+        ),
+        (
+            Kind::Counter,
+            "cog_errors",
+            "Calls that returned an error or failed",
+            |s| s.errors as f64,
+        ),
+        (
+            Kind::Counter,
+            "cog_crashes",
+            "Calls that trapped, ran out of time or memory",
+            |s| s.crashes as f64,
+        ),
+        (
+            Kind::Gauge,
+            "cog_latency_p99_microseconds",
+            "99th percentile call latency since start, by cog",
+            |s| s.p99_us as f64,
+        ),
+        (
+            Kind::Gauge,
+            "cog_latency_mean_microseconds",
+            "Mean call latency since start, by cog",
+            |s| s.mean_us,
+        ),
+    ] {
+        let values = cogs
+            .iter()
+            .map(|(cog, stats)| (vec![("cog", cog.clone())], pick(stats)))
+            .collect();
+        family(&mut r, kind, name, help, values);
+    }
 
     let process = ProcessSample::read(m.uptime());
     if let Some(rss) = process.rss_bytes {
