@@ -143,6 +143,40 @@ async fn emergencies_are_critical_answered_with_care_and_never_punished() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abuse_addressed_to_the_bot_is_deleted_and_never_answered_by_the_companion() {
+    let dir = tempdir();
+    let mut h = host(dir.path(), &[], BUNDLED).await;
+    h.start();
+    h.say("mallory", "@Astra you are a fucking idiot").await;
+    let o = h.one().await;
+    assert_eq!(o.priority, Priority::Critical);
+    assert_eq!(o.outcome, OutcomeKind::Processed, "{:?}", o.error);
+    let k = kinds(&o);
+    assert!(k.contains(&("security".into(), "delete-message")), "{k:?}");
+    assert!(
+        !k.iter().any(|(cog, _)| cog == "ai-companion"),
+        "the companion asked for the message but it was deleted first: {k:?}"
+    );
+
+    // Not deleted: every cog that asked still answers, most urgent first.
+    h.say("sam", "@Astra I want to kill myself").await;
+    let o = h.one().await;
+    assert_eq!(o.priority, Priority::Critical);
+    let k = kinds(&o);
+    assert_eq!(k.first(), Some(&("security".into(), "reply")), "{k:?}");
+    assert!(k.contains(&("ai-companion".into(), "reply")), "{k:?}");
+
+    h.say("alice", "@Astra tell me about space").await;
+    let o = h.one().await;
+    assert!(
+        kinds(&o).contains(&("ai-companion".into(), "reply")),
+        "{:?}",
+        o.actions
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_warnings_in_a_day_escalate_to_a_timeout_and_are_listed() {
     let dir = tempdir();
     let mut h = host(dir.path(), &[], BUNDLED).await;

@@ -4,9 +4,9 @@
 //! Per message, the cog does `triage` and then `handle-message`, and each of them loads
 //! its settings (through the `config` import) and classifies the text. So:
 //! - `native/classifier`: the pure classifier twice, settings built once (the floor);
-//! - `native/same-work`: what the cog does, natively: settings parsed from the very
-//!   pairs the host hands the cog (`config::all()`), then classify — for triage and
-//!   again for handle;
+//! - `native/same-work`: what the cog does, natively: the very pairs the host hands
+//!   the cog (`config::all()`) looked up in the cog's settings cache (validated again
+//!   only when they change), then classify — for triage and again for handle;
 //! - `wasm/triage+handle`: the real cog through `LoadedCog::call` (instance pool, CPU
 //!   deadline, memory cap, the `config` import, canonical-ABI copies), on the host's
 //!   settings.
@@ -23,7 +23,7 @@ use astra::runtime::host_api::SettingsSource;
 use astra::runtime::Export;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use security::corpus;
-use security::Settings;
+use security::{Settings, SettingsCache};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -108,11 +108,11 @@ fn sandbox_price(c: &mut Criterion) {
     });
 
     group.bench_function("native/same-work", |b| {
+        let mut cache = SettingsCache::default();
         b.iter(|| {
             for t in &texts {
                 for _ in 0..2 {
-                    let (s, _) =
-                        Settings::from_pairs(pairs.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    let (s, _) = cache.get(black_box(pairs.clone()));
                     black_box(security::classify_all(black_box(t), &s));
                 }
             }

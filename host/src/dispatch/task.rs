@@ -1,4 +1,5 @@
-//! Running one job: call each interested cog's `handle-message` (retrying transient
+//! Running one job: call each interested cog's `handle-message`, most urgent first and
+//! none after a more urgent one deleted the message (retrying transient
 //! failures only, with backoff), vet the actions, deliver moderation actions to the
 //! cogs that watch them, all under the task timeout; then give the permit back and,
 //! once the cogs' writes are stored, settle the outcome.
@@ -6,7 +7,7 @@
 use super::actions::{vet, Vetted};
 use super::job::Job;
 use super::Dispatcher;
-use crate::event::{CogAction, OutcomeKind, Priority};
+use crate::event::{Action, CogAction, OutcomeKind, Priority};
 use crate::runtime::bindings::types as wit;
 use crate::runtime::convert::action_to_wit;
 use crate::runtime::{CallError, Export, LoadedCog, Returned};
@@ -62,17 +63,34 @@ impl Dispatcher {
         }
     }
 
-    /// Run the handlers; returns the vetted actions and the failures.
+    /// Run the handlers, most urgent first; returns the vetted actions and the failures.
+    ///
+    /// Once a handler has deleted the message, the handlers that asked for it at a
+    /// less urgent priority are skipped: a deleted message cannot be replied to (Discord
+    /// refuses a reply to an unknown message), nobody wants the companion's answer to
+    /// abuse that was just removed, and the deletion's outcome must not wait for a
+    /// model call. Handlers at the same priority still run.
     async fn handle(&self, job: &Job) -> (Vetted, Vec<String>) {
         let mut vetted = Vetted::default();
         let mut errors = Vec::new();
         let guild = &job.message.guild_id;
-        for (cog, _) in &job.handlers {
+        let mut deleted_at: Option<Priority> = None;
+        for (cog, priority) in &job.handlers {
+            if deleted_at.is_some_and(|at| at < *priority) {
+                tracing::debug!(cog = %cog.name, "not called: a more urgent cog deleted the message");
+                continue;
+            }
             match self
                 .call_with_retries(cog, guild, Export::Handle(&job.wit_message))
                 .await
             {
-                Ok(Returned::Actions(actions)) => vetted.extend(vet(cog, actions)),
+                Ok(Returned::Actions(actions)) => {
+                    let accepted = vet(cog, actions);
+                    if deleted_at.is_none() && deletes(&accepted.accepted, &job.message.id) {
+                        deleted_at = Some(*priority);
+                    }
+                    vetted.extend(accepted);
+                }
                 Ok(_) => {}
                 // Suspended since triage: the other cogs serve the message.
                 Err(CallError::Suspended { .. }) => {}
@@ -180,4 +198,11 @@ impl Dispatcher {
         }
         (vetted, errors)
     }
+}
+
+/// Does one of `actions` delete message `id`?
+fn deletes(actions: &[CogAction], id: &str) -> bool {
+    actions
+        .iter()
+        .any(|a| matches!(&a.action, Action::DeleteMessage { message_id, .. } if message_id == id))
 }

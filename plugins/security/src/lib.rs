@@ -41,7 +41,7 @@ mod tracker;
 pub use classify::{classify, classify_all};
 pub use normalize::Normalized;
 pub use rules::{Rule, Verdict};
-pub use settings::Settings;
+pub use settings::{Settings, SettingsCache};
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;

@@ -14,6 +14,7 @@
 mod lists;
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use rustrict::{Censor, Type};
 
@@ -57,11 +58,7 @@ pub fn check(norm: &Normalized, settings: &Settings) -> Option<Verdict> {
             format!("blocked word \"{word}\""),
         ));
     }
-    let builtin = BUILTIN_WORDS
-        .iter()
-        .copied()
-        .filter(|w| !settings.allow_words.iter().any(|a| a == w));
-    if let Some(word) = extra_word(&squeezed, builtin) {
+    if let Some(word) = builtin_word(&squeezed, &settings.allow_words) {
         return Some(Verdict::new(
             Rule::Profanity,
             format!("offensive language ({word})"),
@@ -83,11 +80,13 @@ pub fn check(norm: &Normalized, settings: &Settings) -> Option<Verdict> {
         .iter()
         .flat_map(|text| windows(text))
         .find_map(|text| {
-            let (censored, analysis) = Censor::from_str(text)
-                .with_censor_threshold(threshold)
-                .censor_and_analyze();
+            let analysis = analyze(text);
             DICTIONARY_READY.store(true, Ordering::Relaxed);
             analysis.is(threshold).then(|| {
+                // Only a hit pays for the censored copy that names the words.
+                let censored = Censor::from_str(text)
+                    .with_censor_threshold(threshold)
+                    .censor();
                 let hits: Vec<&str> = censored
                     .split_whitespace()
                     .filter(|w| w.contains('*'))
@@ -101,6 +100,11 @@ pub fn check(norm: &Normalized, settings: &Settings) -> Option<Verdict> {
                 Verdict::new(Rule::Profanity, detail)
             })
         })
+}
+
+/// What rustrict makes of `text` (without building the censored copy).
+fn analyze(text: &str) -> Type {
+    Censor::from_str(text).analyze()
 }
 
 /// Bytes of text rustrict reads at once. Its work grows faster than the text on long
@@ -162,7 +166,7 @@ pub fn screen(norm: &Normalized, settings: &Settings) -> bool {
     let words = without_safe_phrases(norm.words.clone(), &settings.allow_words);
     let squeezed: Vec<String> = words.iter().map(|w| squeeze(w)).collect();
     if extra_word(&squeezed, settings.extra_words.iter().map(String::as_str)).is_some()
-        || extra_word(&squeezed, BUILTIN_WORDS.iter().copied()).is_some()
+        || builtin_word(&squeezed, &[]).is_some()
     {
         return true;
     }
@@ -209,22 +213,49 @@ fn describe(analysis: Type) -> &'static str {
 fn extra_word<'w>(words: &[String], entries: impl IntoIterator<Item = &'w str>) -> Option<&'w str> {
     entries.into_iter().find(|entry| {
         let wanted: Vec<String> = entry.split(' ').map(squeeze).collect();
-        let n = wanted.len();
-        n > 0
-            && words.windows(n).any(|window| {
-                window[..n - 1] == wanted[..n - 1] && word_matches(&window[n - 1], &wanted[n - 1])
-            })
+        phrase_matches(words, &wanted)
     })
+}
+
+/// [`extra_word`] for the built-in words the guild has not allowed, squeezed once per
+/// instance rather than on every message.
+fn builtin_word(words: &[String], allow_words: &[String]) -> Option<&'static str> {
+    static SQUEEZED: OnceLock<Vec<(&'static str, Vec<String>)>> = OnceLock::new();
+    let builtin = SQUEEZED.get_or_init(|| {
+        BUILTIN_WORDS
+            .iter()
+            .map(|w| (*w, w.split(' ').map(squeeze).collect()))
+            .collect()
+    });
+    builtin
+        .iter()
+        .filter(|(w, _)| !allow_words.iter().any(|a| a == w))
+        .find(|(_, wanted)| phrase_matches(words, wanted))
+        .map(|(w, _)| *w)
+}
+
+/// Do consecutive `words` read `wanted` (the last word may carry an ending)?
+fn phrase_matches(words: &[String], wanted: &[String]) -> bool {
+    let n = wanted.len();
+    n > 0
+        && words.windows(n).any(|window| {
+            window[..n - 1] == wanted[..n - 1] && word_matches(&window[n - 1], &wanted[n - 1])
+        })
 }
 
 /// Words with the safe phrases and allowed words removed (so neither a configured or
 /// built-in word nor the dictionary matches inside "spic and span"). Compared exactly:
 /// squeezed, "nigger" would pass for "Niger".
 fn without_safe_phrases(mut words: Vec<String>, allow_words: &[String]) -> Vec<String> {
-    let mut phrases: Vec<Vec<&str>> = SAFE_PHRASES.iter().map(|p| p.to_vec()).collect();
-    phrases.extend(allow_words.iter().map(|w| w.split(' ').collect()));
+    let allowed: Vec<Vec<&str>> = allow_words.iter().map(|w| w.split(' ').collect()).collect();
+    let phrases = || {
+        SAFE_PHRASES
+            .iter()
+            .copied()
+            .chain(allowed.iter().map(Vec::as_slice))
+    };
     for i in 0..words.len() {
-        for phrase in &phrases {
+        for phrase in phrases() {
             let n = phrase.len();
             if i + n <= words.len() && words[i..i + n].iter().zip(phrase).all(|(w, p)| w == p) {
                 words[i..i + n].iter_mut().for_each(String::clear);
@@ -286,12 +317,17 @@ fn blank_safe_words(plain: &str, allow_words: &[String]) -> String {
         spans.push((s, plain.len()));
     }
     let words: Vec<&str> = spans.iter().map(|&(s, e)| &plain[s..e]).collect();
-    let mut phrases: Vec<Vec<&str>> = SAFE_PHRASES.iter().map(|p| p.to_vec()).collect();
-    phrases.extend(allow_words.iter().map(|w| w.split(' ').collect()));
+    let allowed: Vec<Vec<&str>> = allow_words.iter().map(|w| w.split(' ').collect()).collect();
+    let phrases = || {
+        SAFE_PHRASES
+            .iter()
+            .copied()
+            .chain(allowed.iter().map(Vec::as_slice))
+    };
 
     let mut blank = vec![false; words.len()];
     for i in 0..words.len() {
-        for phrase in &phrases {
+        for phrase in phrases() {
             let n = phrase.len();
             if i + n <= words.len() && words[i..i + n] == phrase[..] {
                 blank[i..i + n].iter_mut().for_each(|b| *b = true);
