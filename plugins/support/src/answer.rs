@@ -61,7 +61,7 @@ pub fn find(settings: &Settings, question: &str) -> Option<Found> {
                     "embedding failed, matching keywords instead: {why}"
                 ));
             }
-            let best = keywords::Index::new(&settings.kb.entries).best(question);
+            let best = keywords::Index::for_entries(&settings.kb.entries).best(question);
             (best, Method::Keywords, settings.min_keyword_score)
         }
     };

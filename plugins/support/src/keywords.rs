@@ -4,7 +4,9 @@
 //! cosine. Words the knowledge base never uses count fully against a match. Pure.
 use crate::kb::Entry;
 use crate::tokens::tokens;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// An index over one knowledge base.
 pub struct Index {
@@ -43,6 +45,22 @@ impl Index {
             idf,
             unknown_idf: (1.0 + n).ln(),
         }
+    }
+
+    /// The index for `entries`, built once per instance and reused while the knowledge
+    /// base stays the same (tokenizing every entry was most of a support answer).
+    pub fn for_entries(entries: &[Entry]) -> Rc<Index> {
+        thread_local! {
+            static LAST: RefCell<Option<(Vec<Entry>, Rc<Index>)>> = const { RefCell::new(None) };
+        }
+        LAST.with_borrow_mut(|last| match last {
+            Some((seen, index)) if seen.as_slice() == entries => index.clone(),
+            _ => {
+                let index = Rc::new(Index::new(entries));
+                *last = Some((entries.to_vec(), index.clone()));
+                index
+            }
+        })
     }
 
     fn weight(&self, word: &str) -> f32 {
@@ -150,6 +168,21 @@ mod tests {
         ] {
             assert_eq!(answer(q), None, "{q:?}");
         }
+    }
+
+    #[test]
+    fn the_index_is_built_again_only_for_another_knowledge_base() {
+        let entries = builtin_entries();
+        let first = Index::for_entries(&entries);
+        assert!(Rc::ptr_eq(&first, &Index::for_entries(&entries)));
+        let fewer = &entries[..1];
+        let other = Index::for_entries(fewer);
+        assert!(!Rc::ptr_eq(&first, &other));
+        assert_eq!(
+            other.scores("anything").len(),
+            1,
+            "the index of the new entries"
+        );
     }
 
     #[test]
