@@ -90,7 +90,8 @@ pub trait Cog {
         None
     }
 
-    /// Do the work for a message this cog triaged; return what should happen.
+    /// Do the work for a message this cog triaged; return what should happen. Not
+    /// called when a cog that triaged the message as more urgent has deleted it.
     fn handle_message(_msg: Message) -> Result<Vec<Action>, HandlerError> {
         Ok(Vec::new())
     }
