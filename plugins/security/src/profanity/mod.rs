@@ -247,15 +247,9 @@ fn phrase_matches(words: &[String], wanted: &[String]) -> bool {
 /// built-in word nor the dictionary matches inside "spic and span"). Compared exactly:
 /// squeezed, "nigger" would pass for "Niger".
 fn without_safe_phrases(mut words: Vec<String>, allow_words: &[String]) -> Vec<String> {
-    let allowed: Vec<Vec<&str>> = allow_words.iter().map(|w| w.split(' ').collect()).collect();
-    let phrases = || {
-        SAFE_PHRASES
-            .iter()
-            .copied()
-            .chain(allowed.iter().map(Vec::as_slice))
-    };
+    let allowed = as_phrases(allow_words);
     for i in 0..words.len() {
-        for phrase in phrases() {
+        for phrase in safe_phrases(&allowed) {
             let n = phrase.len();
             if i + n <= words.len() && words[i..i + n].iter().zip(phrase).all(|(w, p)| w == p) {
                 words[i..i + n].iter_mut().for_each(String::clear);
@@ -264,6 +258,19 @@ fn without_safe_phrases(mut words: Vec<String>, allow_words: &[String]) -> Vec<S
     }
     words.retain(|w| !w.is_empty());
     words
+}
+
+/// The guild's allowed words, each as the list of words it is made of.
+fn as_phrases(allow_words: &[String]) -> Vec<Vec<&str>> {
+    allow_words.iter().map(|w| w.split(' ').collect()).collect()
+}
+
+/// The built-in safe phrases, then the guild's allowed ones (from [`as_phrases`]).
+fn safe_phrases<'a>(allowed: &'a [Vec<&'a str>]) -> impl Iterator<Item = &'a [&'a str]> {
+    SAFE_PHRASES
+        .iter()
+        .copied()
+        .chain(allowed.iter().map(Vec::as_slice))
 }
 
 /// `word` is `wanted` or `wanted` plus a common ending.
@@ -317,17 +324,11 @@ fn blank_safe_words(plain: &str, allow_words: &[String]) -> String {
         spans.push((s, plain.len()));
     }
     let words: Vec<&str> = spans.iter().map(|&(s, e)| &plain[s..e]).collect();
-    let allowed: Vec<Vec<&str>> = allow_words.iter().map(|w| w.split(' ').collect()).collect();
-    let phrases = || {
-        SAFE_PHRASES
-            .iter()
-            .copied()
-            .chain(allowed.iter().map(Vec::as_slice))
-    };
+    let allowed = as_phrases(allow_words);
 
     let mut blank = vec![false; words.len()];
     for i in 0..words.len() {
-        for phrase in phrases() {
+        for phrase in safe_phrases(&allowed) {
             let n = phrase.len();
             if i + n <= words.len() && words[i..i + n] == phrase[..] {
                 blank[i..i + n].iter_mut().for_each(|b| *b = true);
