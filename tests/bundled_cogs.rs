@@ -157,6 +157,13 @@ async fn abuse_addressed_to_the_bot_is_deleted_and_never_answered_by_the_compani
         !k.iter().any(|(cog, _)| cog == "ai-companion"),
         "the companion asked for the message but it was deleted first: {k:?}"
     );
+    // LOW bookkeeping still sees it: analytics counted the deleted message.
+    let stats = h
+        .dispatcher()
+        .command(command("stats", "mallory", &[], &[]))
+        .await
+        .unwrap();
+    assert!(stats.content.contains("<#general> 1"), "{}", stats.content);
 
     // Not deleted: every cog that asked still answers, most urgent first.
     h.say("sam", "@Astra I want to kill myself").await;

@@ -91,7 +91,8 @@ pub trait Cog {
     }
 
     /// Do the work for a message this cog triaged; return what should happen. Not
-    /// called when a cog that triaged the message as more urgent has deleted it.
+    /// called at HIGH or NORMAL when a cog that triaged the message as more urgent
+    /// has deleted it (LOW bookkeeping still is).
     fn handle_message(_msg: Message) -> Result<Vec<Action>, HandlerError> {
         Ok(Vec::new())
     }

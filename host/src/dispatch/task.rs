@@ -1,5 +1,5 @@
 //! Running one job: call each interested cog's `handle-message`, most urgent first and
-//! none after a more urgent one deleted the message (retrying transient
+//! no HIGH or NORMAL one after a more urgent one deleted the message (retrying transient
 //! failures only, with backoff), vet the actions, deliver moderation actions to the
 //! cogs that watch them, all under the task timeout; then give the permit back and,
 //! once the cogs' writes are stored, settle the outcome.
@@ -66,17 +66,19 @@ impl Dispatcher {
     /// Run the handlers, most urgent first; returns the vetted actions and the failures.
     ///
     /// Once a handler has deleted the message, the handlers that asked for it at a
-    /// less urgent priority are skipped: a deleted message cannot be replied to (Discord
-    /// refuses a reply to an unknown message), nobody wants the companion's answer to
-    /// abuse that was just removed, and the deletion's outcome must not wait for a
-    /// model call. Handlers at the same priority still run.
+    /// less urgent HIGH or NORMAL priority (answers, conversation) are skipped: a
+    /// deleted message cannot be replied to (Discord refuses a reply to an unknown
+    /// message), nobody wants the companion's answer to abuse that was just removed,
+    /// and the deletion's outcome must not wait for a model call. Handlers at the same
+    /// priority still run, and so do LOW ones (bookkeeping: analytics still counts the
+    /// message).
     async fn handle(&self, job: &Job) -> (Vetted, Vec<String>) {
         let mut vetted = Vetted::default();
         let mut errors = Vec::new();
         let guild = &job.message.guild_id;
         let mut deleted_at: Option<Priority> = None;
         for (cog, priority) in &job.handlers {
-            if deleted_at.is_some_and(|at| at < *priority) {
+            if deleted_at.is_some_and(|at| at < *priority) && *priority != Priority::Low {
                 tracing::debug!(cog = %cog.name, "not called: a more urgent cog deleted the message");
                 continue;
             }
