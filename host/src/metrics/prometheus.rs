@@ -49,6 +49,26 @@ fn family(registry: &mut Registry, kind: Kind, name: &str, help: &str, values: V
     }
 }
 
+/// One figure of a labelled row: its kind, name, help and how to read it.
+type Figure<T> = (Kind, &'static str, &'static str, fn(&T) -> f64);
+
+/// One family per figure, each with a value per row, labelled `label = the row's name`
+/// (per-priority latency, per-cog calls).
+fn by_label<T>(
+    registry: &mut Registry,
+    label: &'static str,
+    rows: &[(String, T)],
+    figures: &[Figure<T>],
+) {
+    for (kind, name, help, pick) in figures {
+        let values = rows
+            .iter()
+            .map(|(key, row)| (vec![(label, key.clone())], pick(row)))
+            .collect();
+        family(registry, *kind, name, help, values);
+    }
+}
+
 /// One gauge per label set, registered under `name`.
 fn gauges(registry: &mut Registry, name: &str, help: &str, values: Vec<(Labels, f64)>) {
     let family = Family::<Labels, FloatGauge>::default();
@@ -141,40 +161,41 @@ pub fn render(d: &Dispatcher) -> String {
         vec![(none(), m.peak_active_jobs() as f64)],
     );
 
-    let latency: Vec<_> = Priority::ALL.iter().map(|p| (*p, m.latency(*p))).collect();
-    type PriorityFigure = fn(&LatencySummary) -> f64;
-    for (kind, name, help, pick) in [
-        (
-            Kind::Counter,
-            "settled",
-            "Messages settled, by priority",
-            (|l| l.count as f64) as PriorityFigure,
-        ),
-        (
-            Kind::Gauge,
-            "latency_p50_microseconds",
-            "Median ingest-to-outcome latency since start, by priority",
-            |l| l.p50_us as f64,
-        ),
-        (
-            Kind::Gauge,
-            "latency_p99_microseconds",
-            "99th percentile ingest-to-outcome latency since start, by priority",
-            |l| l.p99_us as f64,
-        ),
-        (
-            Kind::Gauge,
-            "latency_max_microseconds",
-            "Slowest ingest-to-outcome latency since start, by priority",
-            |l| l.max_us as f64,
-        ),
-    ] {
-        let values = latency
-            .iter()
-            .map(|(p, l)| (vec![("priority", p.name().to_string())], pick(l)))
-            .collect();
-        family(&mut r, kind, name, help, values);
-    }
+    let latency: Vec<_> = Priority::ALL
+        .iter()
+        .map(|p| (p.name().to_string(), m.latency(*p)))
+        .collect();
+    by_label::<LatencySummary>(
+        &mut r,
+        "priority",
+        &latency,
+        &[
+            (
+                Kind::Counter,
+                "settled",
+                "Messages settled, by priority",
+                |l| l.count as f64,
+            ),
+            (
+                Kind::Gauge,
+                "latency_p50_microseconds",
+                "Median ingest-to-outcome latency since start, by priority",
+                |l| l.p50_us as f64,
+            ),
+            (
+                Kind::Gauge,
+                "latency_p99_microseconds",
+                "99th percentile ingest-to-outcome latency since start, by priority",
+                |l| l.p99_us as f64,
+            ),
+            (
+                Kind::Gauge,
+                "latency_max_microseconds",
+                "Slowest ingest-to-outcome latency since start, by priority",
+                |l| l.max_us as f64,
+            ),
+        ],
+    );
 
     let cogs: Vec<_> = d
         .runtime()
@@ -182,45 +203,40 @@ pub fn render(d: &Dispatcher) -> String {
         .iter()
         .map(|c| (c.name.to_string(), c.stats.snapshot()))
         .collect();
-    type CogFigure = fn(&StatsSnapshot) -> f64;
-    for (kind, name, help, pick) in [
-        (
-            Kind::Counter,
-            "cog_calls",
-            "Calls into each cog",
-            (|s| s.calls as f64) as CogFigure,
-        ),
-        (
-            Kind::Counter,
-            "cog_errors",
-            "Calls that returned an error or failed",
-            |s| s.errors as f64,
-        ),
-        (
-            Kind::Counter,
-            "cog_crashes",
-            "Calls that trapped, ran out of time or memory",
-            |s| s.crashes as f64,
-        ),
-        (
-            Kind::Gauge,
-            "cog_latency_p99_microseconds",
-            "99th percentile call latency since start, by cog",
-            |s| s.p99_us as f64,
-        ),
-        (
-            Kind::Gauge,
-            "cog_latency_mean_microseconds",
-            "Mean call latency since start, by cog",
-            |s| s.mean_us,
-        ),
-    ] {
-        let values = cogs
-            .iter()
-            .map(|(cog, stats)| (vec![("cog", cog.clone())], pick(stats)))
-            .collect();
-        family(&mut r, kind, name, help, values);
-    }
+    by_label::<StatsSnapshot>(
+        &mut r,
+        "cog",
+        &cogs,
+        &[
+            (Kind::Counter, "cog_calls", "Calls into each cog", |s| {
+                s.calls as f64
+            }),
+            (
+                Kind::Counter,
+                "cog_errors",
+                "Calls that returned an error or failed",
+                |s| s.errors as f64,
+            ),
+            (
+                Kind::Counter,
+                "cog_crashes",
+                "Calls that trapped, ran out of time or memory",
+                |s| s.crashes as f64,
+            ),
+            (
+                Kind::Gauge,
+                "cog_latency_p99_microseconds",
+                "99th percentile call latency since start, by cog",
+                |s| s.p99_us as f64,
+            ),
+            (
+                Kind::Gauge,
+                "cog_latency_mean_microseconds",
+                "Mean call latency since start, by cog",
+                |s| s.mean_us,
+            ),
+        ],
+    );
 
     let process = ProcessSample::read(m.uptime());
     if let Some(rss) = process.rss_bytes {
