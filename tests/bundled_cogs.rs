@@ -184,6 +184,132 @@ async fn abuse_addressed_to_the_bot_is_deleted_and_never_answered_by_the_compani
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_early_delivery_a_care_reply_goes_out_before_the_companion_has_answered() {
+    let dir = tempdir();
+    let mut h = host(dir.path(), &[], BUNDLED).await;
+    h.dispatcher().deliver_early();
+    h.start();
+    h.say("sam", "@Astra I want to kill myself").await;
+
+    // First the CRITICAL handlers' actions, sent before the companion is even called.
+    let early = h.one().await;
+    assert!(early.early, "the first outcome is the early one: {early:?}");
+    assert_eq!(early.priority, Priority::Critical);
+    let k = kinds(&early);
+    assert!(k.contains(&("security".into(), "reply")), "{k:?}");
+    assert!(!k.iter().any(|(cog, _)| cog == "ai-companion"), "{k:?}");
+    assert_eq!(early.to_deliver().len(), early.actions.len());
+
+    // Then the one settled outcome: every action, the early ones first and not to be
+    // delivered again; its latency counts from when the care reply was ready.
+    let settled = h.one().await;
+    assert!(!settled.early);
+    assert_eq!(settled.id, early.id);
+    assert_eq!(
+        settled.outcome,
+        OutcomeKind::Processed,
+        "{:?}",
+        settled.error
+    );
+    assert_eq!(settled.delivered_early, early.actions.len());
+    assert_eq!(settled.actions[..early.actions.len()], early.actions[..]);
+    let rest: Vec<_> = settled
+        .to_deliver()
+        .iter()
+        .map(|a| (a.cog.clone(), a.action.kind()))
+        .collect();
+    assert_eq!(
+        rest,
+        vec![("ai-companion".to_string(), "reply")],
+        "{rest:?}"
+    );
+    assert_eq!(settled.early_us, early.early_us);
+    assert_eq!(settled.ready_us(), early.latency_us);
+    assert!(settled.ready_us() <= settled.latency_us);
+    assert_eq!(
+        h.dispatcher().ledger().processed,
+        1,
+        "one message, settled once"
+    );
+
+    // Nothing urgent waits for anything: no early outcome, just the settled one.
+    h.say("alice", "@Astra tell me about space").await;
+    let o = h.one().await;
+    assert!(!o.early && o.delivered_early == 0 && o.early_us.is_none());
+    assert_eq!(o.to_deliver().len(), o.actions.len());
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_that_times_out_after_its_early_outcome_still_reports_what_was_delivered() {
+    let dir = tempdir();
+    // The companion's model takes far longer than the task may.
+    let toml = BUNDLED.replace("stand_in_delay_ms = 5", "stand_in_delay_ms = 60000")
+        + "[limits]\ntask_timeout_ms = 300\n";
+    let mut h = host(dir.path(), &[], &toml).await;
+    h.dispatcher().deliver_early();
+    h.start();
+    h.say("sam", "@Astra I want to kill myself").await;
+    let early = h.one().await;
+    assert!(early.early);
+    assert!(kinds(&early).contains(&("security".into(), "reply")));
+    let settled = h.one().await;
+    assert_eq!(settled.outcome, OutcomeKind::Failed);
+    assert!(
+        settled.error.as_deref().unwrap_or("").contains("timed out"),
+        "{:?}",
+        settled.error
+    );
+    assert_eq!(settled.actions, early.actions, "the care reply was sent");
+    assert!(
+        settled.to_deliver().is_empty(),
+        "nothing is delivered twice"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crisis_waiting_on_the_companion_holds_no_permit_reserved_for_critical_work() {
+    let dir = tempdir();
+    // One general permit, one reserved for CRITICAL work; the model never answers
+    // within the task timeout.
+    let toml = BUNDLED.replace("stand_in_delay_ms = 5", "stand_in_delay_ms = 60000")
+        + "[limits]\nmax_concurrent = 2\nreserved_critical = 1\ntask_timeout_ms = 3000\n";
+    let mut h = host(dir.path(), &[], &toml).await;
+    h.dispatcher().deliver_early();
+    h.start();
+    // Two people in crisis talk to the bot: both care replies go out at once ...
+    let crises = [
+        h.say("sam", "@Astra I want to kill myself").await,
+        h.say("kim", "@Astra i dont want to live anymore").await,
+    ];
+    for _ in &crises {
+        let early = h.one().await;
+        assert!(early.early, "{early:?}");
+        assert!(kinds(&early).contains(&("security".into(), "reply")));
+    }
+    // ... and their answers wait for the model as HIGH work, on the general permit.
+    // Abuse arriving now is CRITICAL: the reserved permit is free for it, so it is
+    // settled before either companion answer (each times out after 3 s).
+    let abuse = h.say("mallory", "you are a fucking idiot").await;
+    let first = h.one().await;
+    assert_eq!(
+        first.id, abuse,
+        "the abuse waited for the crises' model calls"
+    );
+    assert!(kinds(&first).contains(&("security".into(), "delete-message")));
+    let rest = h.outcomes(2).await;
+    for id in &crises {
+        let o = &rest[id];
+        assert_eq!(o.priority, Priority::Critical);
+        assert_eq!(o.outcome, OutcomeKind::Failed, "the model timed out");
+        assert!(kinds(o).contains(&("security".into(), "reply")), "{o:?}");
+        assert!(o.to_deliver().is_empty());
+    }
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_warnings_in_a_day_escalate_to_a_timeout_and_are_listed() {
     let dir = tempdir();
     let mut h = host(dir.path(), &[], BUNDLED).await;

@@ -225,6 +225,13 @@ impl OutcomeKind {
 }
 
 /// The result of one message: what was done and how long it took.
+///
+/// Every message is settled by exactly one outcome (`early == false`). A gateway that
+/// asked for early delivery (`Dispatcher::deliver_early`) may first get an *early*
+/// outcome of a CRITICAL message: the actions of its CRITICAL handlers, sent as soon as
+/// they are done, while less urgent handlers (a model call) still run. The settled
+/// outcome then lists every action, and `delivered_early` says how many of the first
+/// ones the early outcome already carried: [`Outcome::to_deliver`] is what is new.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
     pub id: String,
@@ -243,9 +250,23 @@ pub struct Outcome {
     pub dropped: Vec<CogAction>,
     /// ingest to outcome, microseconds
     pub latency_us: u64,
-    /// order in which outcomes were decided (1, 2, ...)
+    /// ingest to the early outcome, microseconds, when there was one
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub early_us: Option<u64>,
+    /// an early outcome: the message is not settled yet (never counted, never in a
+    /// ledger; `outcome` is provisional)
+    #[serde(skip)]
+    pub early: bool,
+    /// how many of `actions` (the first ones) an early outcome already delivered
+    #[serde(skip_serializing_if = "is_zero")]
+    pub delivered_early: usize,
+    /// order in which outcomes were decided (1, 2, ...; 0 for an early outcome)
     #[serde(skip)]
     pub seq: u64,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The guild of synthetic messages (`/test_concurrent`): they run through the live
@@ -253,6 +274,19 @@ pub struct Outcome {
 pub const SYNTHETIC_GUILD: &str = "synthetic";
 
 impl Outcome {
+    /// The actions a gateway has not delivered yet: all of an early outcome's, and
+    /// those of a settled one after what its early outcome carried.
+    pub fn to_deliver(&self) -> &[CogAction] {
+        &self.actions[self.delivered_early.min(self.actions.len())..]
+    }
+
+    /// Ingest to the message's most urgent actions being ready, microseconds: the
+    /// early outcome's time when there was one (the CRITICAL handlers' actions were
+    /// ready then), else the settled outcome's.
+    pub fn ready_us(&self) -> u64 {
+        self.early_us.unwrap_or(self.latency_us)
+    }
+
     /// The outcome of a synthetic message? Gateways skip those.
     pub fn is_synthetic(&self) -> bool {
         self.guild_id == SYNTHETIC_GUILD

@@ -99,6 +99,9 @@ impl Rig {
         if let Some(r) = app.refused.first() {
             bail!("a bundled cog was refused: {r}");
         }
+        // As in production (console, web page, Discord): a CRITICAL message's actions
+        // are ready when its early outcome is sent, not when a model call ends.
+        app.dispatcher.deliver_early();
         let outcomes = app.take_outcomes();
         let mut rig = Rig {
             app,

@@ -12,6 +12,7 @@ use super::traffic::{self, Mix, Place};
 use super::{Options, Scenario};
 use crate::config::Config;
 use crate::event::Priority;
+use crate::gateway::local;
 use anyhow::{Context, Result};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -171,6 +172,13 @@ async fn play(rig: &mut Rig, burst: &Burst) -> Result<Measured> {
 /// once, while CRITICAL messages keep arriving (one per millisecond). Enough permits
 /// that every AI request runs at once: the general ones are all taken by AI work, so
 /// CRITICAL messages get through only by their reserved permits.
+/// Self-harm messages addressed to the bot (priority-inversion's emergencies).
+const CRISIS_TO_BOT: [&str; 3] = [
+    "@Astra I want to kill myself",
+    "@Astra i just want to end my life",
+    "@Astra i dont want to live anymore",
+];
+
 async fn priority_inversion(base: &Config, options: &Options) -> Result<Report> {
     let ai = options.messages.unwrap_or(1000).max(1);
     let critical = (ai / 5).max(50);
@@ -182,7 +190,7 @@ async fn priority_inversion(base: &Config, options: &Options) -> Result<Report> 
     );
     let burst = Burst {
         about: format!(
-            "{ai} AI requests ({delay} ms model) in flight while {critical} critical messages arrive"
+            "{ai} AI requests ({delay} ms model) in flight while {critical} critical messages arrive (one in five: a crisis addressed to the bot)"
         ),
         mix: traffic::MIXED,
         messages: ai + critical,
@@ -197,13 +205,20 @@ async fn priority_inversion(base: &Config, options: &Options) -> Result<Report> 
     rig.warm_up(traffic::streams(warm, 20)).await?;
 
     let asks = traffic::generate(traffic::ALL_ASK, ai, ai, &place("bench", "ai-"));
-    let mut abuse = traffic::generate(
-        traffic::ALL_ABUSE,
-        critical,
-        critical,
-        &place("bench", "crit-"),
-    );
-    for m in &mut abuse {
+    let crit = place("bench", "crit-");
+    let mut abuse = traffic::generate(traffic::ALL_ABUSE, critical, critical, &crit);
+    for (i, m) in abuse.iter_mut().enumerate() {
+        // Every fifth is someone in crisis talking to the bot: CRITICAL for security
+        // (a care reply) and HIGH for the companion (a model call). Its care reply is
+        // ready, and counted, before the model has answered.
+        if i % 5 == 0 {
+            let text = CRISIS_TO_BOT[i / 5 % CRISIS_TO_BOT.len()];
+            let mut crisis = local::message(&m.author.id, text, &crit.bot_name);
+            crisis.id = m.id.clone();
+            crisis.guild_id = m.guild_id.clone();
+            crisis.channel_id = m.channel_id.clone();
+            *m = crisis;
+        }
         m.author.id = format!("reporter-{}", m.author.id);
         m.author.name = m.author.id.clone();
     }

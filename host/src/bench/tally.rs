@@ -54,13 +54,18 @@ impl Default for Tally {
 }
 
 impl Tally {
+    /// Count a settled outcome (an early one is not counted: its message's settled
+    /// outcome follows and carries when its most urgent actions were ready).
     pub fn add(&mut self, o: &Outcome) {
+        if o.early {
+            return;
+        }
         if !self.seen.insert(o.id.clone()) {
             self.doubled += 1;
         }
         let row = &mut self.rows[o.priority.index()];
         row.kinds[o.outcome as usize] += 1;
-        let _ = row.latency.record(o.latency_us.max(1));
+        let _ = row.latency.record(o.ready_us().max(1));
         if let Some(e) = &o.error {
             if o.outcome == OutcomeKind::Failed
                 && (self.errors.len() < ERROR_SAMPLES || self.errors.contains_key(e))

@@ -15,7 +15,7 @@ pub const MAX_ACTIONS_PER_CALL: usize = 50;
 /// Longest text an action may carry (Discord's message limit).
 pub const MAX_TEXT: usize = 2000;
 
-#[derive(Default, Debug)]
+#[derive(Default, Debug, Clone)]
 pub struct Vetted {
     pub accepted: Vec<CogAction>,
     pub dropped: Vec<CogAction>,

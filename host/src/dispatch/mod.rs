@@ -25,7 +25,7 @@ pub use ledger::LedgerSnapshot;
 pub use rate_limit::RateSpec;
 
 use crate::commands::HostCommands;
-use crate::event::{Message, Outcome, OutcomeKind, Priority};
+use crate::event::{CogAction, Message, Outcome, OutcomeKind, Priority};
 use crate::metrics::Metrics;
 use crate::runtime::convert::message_to_wit;
 use crate::runtime::Runtime;
@@ -36,7 +36,7 @@ use queue::{PriorityQueues, Pushed};
 use rate_limit::UserRateLimits;
 pub use scheduler::Running;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Semaphore};
@@ -130,6 +130,8 @@ struct Inner {
     /// the niced threads HIGH/NORMAL/LOW jobs run on (CPU priority by urgency)
     background: BackgroundLane,
     outcomes: mpsc::UnboundedSender<Outcome>,
+    /// send early outcomes (a gateway asked: `deliver_early`)
+    early_delivery: AtomicBool,
     next_id: AtomicU64,
     /// commands the host answers itself (set once by the app)
     host_commands: std::sync::OnceLock<HostCommands>,
@@ -162,6 +164,7 @@ impl Dispatcher {
             background: BackgroundLane::new()
                 .expect("starting the dispatcher's background threads"),
             outcomes: tx,
+            early_delivery: AtomicBool::new(false),
             next_id: AtomicU64::new(1),
             host_commands: std::sync::OnceLock::new(),
             config,
@@ -229,6 +232,7 @@ impl Dispatcher {
             handlers: triaged.handlers,
             errors: triaged.errors,
             received,
+            carried: None,
         };
 
         if job.handlers.is_empty() {
@@ -272,23 +276,74 @@ impl Dispatcher {
         }
     }
 
-    /// Record the job's one outcome and send it to the gateway.
+    /// Ask for early outcomes: a CRITICAL message's CRITICAL actions are sent as soon
+    /// as its CRITICAL handlers are done, before its HIGH or NORMAL handlers (a model
+    /// call) finish. For gateways that deliver actions (console, web page, Discord);
+    /// off by default, so every other reader gets exactly one outcome per message.
+    pub fn deliver_early(&self) {
+        self.inner.early_delivery.store(true, Ordering::Relaxed);
+    }
+
+    fn delivers_early(&self) -> bool {
+        self.inner.early_delivery.load(Ordering::Relaxed)
+    }
+
+    /// Send a CRITICAL message's early outcome: `actions` (its CRITICAL handlers') are
+    /// ready `at` after ingest. Not settled, not counted: the message's one outcome
+    /// follows.
+    fn send_early(&self, job: &Job, actions: Vec<CogAction>, at: Duration) {
+        let _ = self.inner.outcomes.send(Outcome {
+            id: job.message.id.clone(),
+            user: job.message.author.name.clone(),
+            guild_id: job.message.guild_id.clone(),
+            channel_id: job.message.channel_id.clone(),
+            priority: job.message_priority(),
+            outcome: OutcomeKind::Processed,
+            error: None,
+            actions,
+            dropped: Vec::new(),
+            latency_us: at.as_micros() as u64,
+            early_us: Some(at.as_micros() as u64),
+            early: true,
+            delivered_early: 0,
+            seq: 0,
+        });
+    }
+
+    /// Record the message's one outcome and send it to the gateway. A continuation's
+    /// outcome lists its CRITICAL part's actions first.
     fn settle(&self, job: &Job, kind: OutcomeKind, error: Option<String>, vetted: actions::Vetted) {
         let inner = &self.inner;
         let seq = inner.ledger.settle(kind);
         let latency = job.received.elapsed();
-        inner.metrics.settled(job.priority, kind, latency);
+        let early = job.early();
+        let priority = job.message_priority();
+        // The message's latency is when its most urgent actions were ready.
+        inner
+            .metrics
+            .settled(priority, kind, early.map_or(latency, |(_, at)| at));
+        let vetted = match &job.carried {
+            Some(carried) => {
+                let mut all = carried.done.clone();
+                all.extend(vetted);
+                all
+            }
+            None => vetted,
+        };
         let outcome = Outcome {
             id: job.message.id.clone(),
             user: job.message.author.name.clone(),
             guild_id: job.message.guild_id.clone(),
             channel_id: job.message.channel_id.clone(),
-            priority: job.priority,
+            priority,
             outcome: kind,
             error,
             actions: vetted.accepted,
             dropped: vetted.dropped,
             latency_us: latency.as_micros() as u64,
+            early_us: early.map(|(_, at)| at.as_micros() as u64),
+            early: false,
+            delivered_early: early.map_or(0, |(n, _)| n),
             seq,
         };
         inner.metrics.observe(&outcome);
@@ -317,6 +372,9 @@ impl Dispatcher {
             actions: Vec::new(),
             dropped: Vec::new(),
             latency_us: 0,
+            early_us: None,
+            early: false,
+            delivered_early: 0,
             seq,
         });
     }

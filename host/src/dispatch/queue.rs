@@ -1,7 +1,8 @@
 //! Four bounded priority queues sharing one capacity.
 //!
 //! When full: the newest message of the lowest priority below the newcomer's is shed
-//! to make room; if nothing queued is lower, a NORMAL or LOW newcomer is shed itself;
+//! to make room (never a continuation: the rest of a CRITICAL message, see `task.rs`);
+//! if nothing queued is lower, a NORMAL or LOW newcomer is shed itself;
 //! a CRITICAL or HIGH newcomer is never shed — `push` waits for room instead, which
 //! back-pressures the gateway. So overload sheds only LOW and NORMAL work: what a
 //! member asked for (HIGH) and what protects them (CRITICAL) wait, never vanish.
@@ -51,7 +52,7 @@ impl PriorityQueues {
 
     /// Push without waiting. `Err(job)` only for a CRITICAL or HIGH job when the
     /// queues are full of work at least as urgent.
-    fn try_push(&self, job: Job) -> Result<Pushed, Job> {
+    pub fn try_push(&self, job: Job) -> Result<Pushed, Job> {
         let priority = job.priority;
         let result = {
             let mut q = self.lock();
@@ -59,9 +60,13 @@ impl PriorityQueues {
             if len < self.capacity {
                 q[priority.index()].push_back(job);
                 Pushed::Queued
-            } else if let Some(lowest) = (priority.index() + 1..4).rev().find(|&i| !q[i].is_empty())
-            {
-                let shed = q[lowest].pop_back().expect("non-empty");
+            } else if let Some((lowest, at)) = (priority.index() + 1..4).rev().find_map(|i| {
+                q[i].iter()
+                    .rposition(|j| j.carried.is_none())
+                    .map(|at| (i, at))
+            }) {
+                // A continuation (the rest of a CRITICAL message) is never displaced.
+                let shed = q[lowest].remove(at).expect("found");
                 q[priority.index()].push_back(job);
                 Pushed::Displaced(shed)
             } else if priority <= Priority::High {

@@ -3,9 +3,16 @@
 //! failures only, with backoff), vet the actions, deliver moderation actions to the
 //! cogs that watch them, all under the task timeout; then give the permit back and,
 //! once the cogs' writes are stored, settle the outcome.
+//!
+//! A CRITICAL job stops before its first HIGH or NORMAL handler: its actions so far go
+//! out in an early outcome (when a gateway asked for them) and the rest of the message
+//! is queued as a continuation job at that handler's priority. So a care reply never
+//! waits for a model call, and a slow answer never holds a permit reserved for
+//! CRITICAL work.
 
 use super::actions::{vet, Vetted};
-use super::job::Job;
+use super::job::{Carried, Job};
+use super::queue::Pushed;
 use super::Dispatcher;
 use crate::event::{Action, CogAction, OutcomeKind, Priority};
 use crate::runtime::bindings::types as wit;
@@ -14,13 +21,33 @@ use crate::runtime::{CallError, Export, LoadedCog, Returned};
 use crate::store::StoreError;
 use std::sync::Arc;
 
+/// What running a job's handlers gave.
+struct Handled {
+    vetted: Vetted,
+    errors: Vec<String>,
+    /// a CRITICAL job stopped here: the index of its first HIGH or NORMAL handler
+    rest: Option<usize>,
+}
+
 impl Dispatcher {
     pub(super) async fn run_job(&self, job: Job, permit: tokio::sync::OwnedSemaphorePermit) {
         let active = self.inner.metrics.job_started();
         let timeout = self.inner.config.task_timeout;
         let work = self.handle(&job);
         let (kind, error, vetted) = match tokio::time::timeout(timeout, work).await {
-            Ok((vetted, errors)) => {
+            Ok(Handled {
+                vetted,
+                errors,
+                rest: Some(at),
+            }) => {
+                let Some(job) = self.hand_on(job, vetted, errors, at) else {
+                    return; // queued; the continuation settles the message
+                };
+                // No room in the queues: the continuation runs here and now.
+                drop(active);
+                return Box::pin(self.run_job(job, permit)).await;
+            }
+            Ok(Handled { vetted, errors, .. }) => {
                 let mut all = job.errors.clone();
                 all.extend(errors);
                 if all.is_empty() {
@@ -51,6 +78,56 @@ impl Dispatcher {
         self.settle(&job, kind, error, vetted);
     }
 
+    /// A CRITICAL job's handlers up to `at` are done (`vetted`, `errors`): send their
+    /// actions early (their writes committed first) if a gateway asked, and queue the
+    /// rest of the message as a continuation at the priority of handler `at`. Returns
+    /// the continuation when the queues have no room for it (the caller runs it).
+    fn hand_on(&self, job: Job, vetted: Vetted, errors: Vec<String>, at: usize) -> Option<Job> {
+        let mut early = None;
+        if !vetted.accepted.is_empty() && self.delivers_early() {
+            // An outcome never reports a write a crash could lose.
+            match self.inner.runtime.store().commit_now() {
+                Ok(()) => {
+                    let ready = job.received.elapsed();
+                    self.send_early(&job, vetted.accepted.clone(), ready);
+                    early = Some((vetted.accepted.len(), ready));
+                }
+                Err(e) => tracing::warn!(
+                    id = %job.message.id,
+                    "no early outcome: the writes could not be stored: {e}"
+                ),
+            }
+        }
+        let mut all_errors = job.errors;
+        all_errors.extend(errors);
+        let continuation = Job {
+            priority: job.handlers[at].1,
+            handlers: job.handlers[at..].to_vec(),
+            errors: all_errors,
+            carried: Some(Box::new(Carried {
+                priority: job.priority,
+                done: vetted,
+                early,
+            })),
+            message: job.message,
+            wit_message: job.wit_message,
+            received: job.received,
+        };
+        match self.inner.queues.try_push(continuation) {
+            Ok(Pushed::Queued) => None,
+            Ok(Pushed::Displaced(shed)) => {
+                let why = format!(
+                    "queue full ({} jobs): shed to make room for more urgent work",
+                    self.inner.queues.capacity()
+                );
+                self.settle(&shed, OutcomeKind::Shed, Some(why), Vetted::default());
+                None
+            }
+            // Never shed a CRITICAL message's answer: run it now instead.
+            Ok(Pushed::Rejected(job)) | Err(job) => Some(job),
+        }
+    }
+
     /// Wait until what the cogs wrote for this job is in the store, so an outcome never
     /// reports a write a crash could lose: CRITICAL work commits at once; the rest
     /// waits for the store's next group commit (SQLite: at most `MAX_BATCH_AGE`).
@@ -72,15 +149,25 @@ impl Dispatcher {
     /// and the deletion's outcome must not wait for a model call. Handlers at the same
     /// priority still run, and so do LOW ones (bookkeeping: analytics still counts the
     /// message).
-    async fn handle(&self, job: &Job) -> (Vetted, Vec<String>) {
+    ///
+    /// A CRITICAL job stops before its first HIGH or NORMAL handler that is to run
+    /// (`Handled::rest`); the moderation events of its actions are delivered first.
+    async fn handle(&self, job: &Job) -> Handled {
         let mut vetted = Vetted::default();
         let mut errors = Vec::new();
+        let mut rest = None;
         let guild = &job.message.guild_id;
         let mut deleted_at: Option<Priority> = None;
-        for (cog, priority) in &job.handlers {
+        for (i, (cog, priority)) in job.handlers.iter().enumerate() {
             if deleted_at.is_some_and(|at| at < *priority) && *priority != Priority::Low {
                 tracing::debug!(cog = %cog.name, "not called: a more urgent cog deleted the message");
                 continue;
+            }
+            if job.priority == Priority::Critical
+                && matches!(priority, Priority::High | Priority::Normal)
+            {
+                rest = Some(i);
+                break;
             }
             match self
                 .call_with_retries(cog, guild, Export::Handle(&job.wit_message))
@@ -109,7 +196,11 @@ impl Dispatcher {
             .await;
         vetted.extend(events.0);
         errors.extend(events.1);
-        (vetted, errors)
+        Handled {
+            vetted,
+            errors,
+            rest,
+        }
     }
 
     /// Call `export` on `cog`, retrying transient failures up to the configured number

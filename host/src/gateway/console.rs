@@ -59,19 +59,17 @@ fn print_outcome(o: &Outcome) {
     if o.is_synthetic() {
         return; // `/test_concurrent` traffic: counted, never shown as chat
     }
+    // An early outcome: the CRITICAL actions, while slower answers are still coming.
+    let kind = if o.early { "early" } else { o.outcome.name() };
     let mut line = format!(
         "  <{}> {} [{}] {} in {} µs",
-        o.id,
-        o.user,
-        o.priority,
-        o.outcome.name(),
-        o.latency_us
+        o.id, o.user, o.priority, kind, o.latency_us
     );
     if let Some(e) = &o.error {
         line.push_str(&format!(" — {e}"));
     }
     println!("{line}");
-    for a in &o.actions {
+    for a in o.to_deliver() {
         println!("      {}", local::describe(a));
     }
     for a in &o.dropped {

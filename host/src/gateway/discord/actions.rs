@@ -131,14 +131,16 @@ pub(super) async fn run(
 /// The job for an outcome's actions (none without actions, none for `/test_concurrent`'s
 /// synthetic messages: they are never sent to Discord).
 fn job_for(o: Outcome) -> Option<Job> {
-    (!o.actions.is_empty() && !o.is_synthetic()).then(|| Job {
+    // An early outcome's actions, or a settled one's that were not delivered early.
+    let actions = o.to_deliver().to_vec();
+    (!actions.is_empty() && !o.is_synthetic()).then(|| Job {
         source: o.id.clone(),
         target: Target::Message {
             guild: o.guild_id,
             channel: o.channel_id,
             message: o.id,
         },
-        actions: o.actions,
+        actions,
     })
 }
 

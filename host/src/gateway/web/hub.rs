@@ -193,15 +193,18 @@ impl Hub {
         );
     }
 
-    /// A settled outcome (every one the dispatcher emits, from main's fan-out).
+    /// An outcome (every one the dispatcher emits, from main's fan-out): an early one
+    /// shows the CRITICAL actions at once, the settled one adds the rest.
     pub fn outcome(&self, o: &Outcome) {
-        if let Ok(mut h) = self.inner.latency.lock() {
-            h[o.priority.index()].saturating_record(o.latency_us.max(1));
+        if !o.early {
+            if let Ok(mut h) = self.inner.latency.lock() {
+                h[o.priority.index()].saturating_record(o.ready_us().max(1));
+            }
         }
         if o.is_synthetic() {
             return; // `/test_concurrent` traffic: counted in the charts, never shown as chat
         }
-        self.note_moderation(&o.user, &o.actions, "message");
+        self.note_moderation(&o.user, o.to_deliver(), "message");
         self.emit(
             &Event::Outcome {
                 id: o.id.clone(),
@@ -211,7 +214,7 @@ impl Hub {
                 outcome: o.outcome,
                 error: o.error.clone(),
                 latency_us: o.latency_us,
-                actions: Shown::list(&o.actions),
+                actions: Shown::list(o.to_deliver()),
                 dropped: Shown::list(&o.dropped),
                 at_ms: now_ms(),
             },
