@@ -1,5 +1,5 @@
-//! The `astra` binary as users run it: replay files in and JSON lines out, config
-//! errors that name file and line.
+//! The `astra` binary as users run it: replay files in and JSON lines out, the console
+//! chat (early outcomes first), config errors that name file and line.
 
 mod common;
 
@@ -101,4 +101,57 @@ fn a_bad_config_file_fails_at_start_naming_file_and_line() {
         stderr.contains(&format!("{}:3:", path.display())),
         "{stderr}"
     );
+}
+
+#[test]
+fn the_console_shows_a_care_reply_first_then_the_companions_answer() {
+    let dir = common::tempdir();
+    std::fs::write(
+        dir.path().join("astra.toml"),
+        format!(
+            "plugin_dir = \"{}\"\ncache_dir = \"{}\"\n[llm]\nbackend = \"none\"\n[embed]\nbackend = \"none\"\n",
+            dir.path().join("plugins").display(),
+            dir.path().join("cache").display()
+        ),
+    )
+    .unwrap();
+    let mut child = astra()
+        .args(["--config"])
+        .arg(dir.path().join("astra.toml"))
+        .args(["run", "--no-web"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"sam: @Astra I want to kill myself\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let line = |needle: &str| {
+        stdout
+            .lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no `{needle}` in:\n{stdout}"))
+    };
+    // The early outcome (security's care reply), then the settled one with only what
+    // is new (the companion's answer): each action shown once.
+    let early = line("sam [critical] early in");
+    let care = line("[security] reply: sam");
+    let settled = line("sam [critical] processed in");
+    let answer = line("[ai-companion] reply:");
+    assert!(
+        early < care && care < settled && settled < answer,
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("[security] reply").count(), 1, "{stdout}");
 }

@@ -105,10 +105,6 @@ async fn run(cli: Cli, config: Config) -> Result<()> {
                 async move { manager.run_probation(stop).await }
             });
             report_refusals(&app);
-            // The console, the web page and Discord deliver a CRITICAL message's actions
-            // as soon as its CRITICAL handlers are done (a care reply never waits for
-            // the companion's model call).
-            app.dispatcher.deliver_early();
             let outcomes = app.take_outcomes();
             // Every outcome goes to the console and, when it is served, the web page.
             let (outcomes, web) = astra::gateway::web::start(

@@ -16,6 +16,8 @@ pub async fn run(
     input: impl AsyncBufRead + Unpin,
     bot_name: String,
 ) -> Result<()> {
+    // Show a CRITICAL message's actions as soon as they are ready (early outcomes).
+    dispatcher.deliver_early();
     let mut lines = input.lines();
     println!("Astra local chat. Type `name: message`, or `/command key:value ...`; Ctrl-D quits.");
     loop {
@@ -51,6 +53,10 @@ pub async fn run(
         } else {
             break;
         }
+    }
+    // Settled meanwhile (after an early outcome, say): already in the channel.
+    while let Ok(outcome) = outcomes.try_recv() {
+        print_outcome(&outcome);
     }
     Ok(())
 }

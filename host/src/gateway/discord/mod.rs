@@ -135,6 +135,8 @@ impl Discord {
             // off.
             http = http.proxy(proxy.as_str()).ratelimiter_disabled(true);
         }
+        // The executor delivers a CRITICAL message's early outcome at once.
+        dispatcher.deliver_early();
         let (jobs_tx, jobs) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             dispatcher,
