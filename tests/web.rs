@@ -238,6 +238,30 @@ async fn the_page_and_its_assets_come_from_the_binary_and_fetch_nothing_from_els
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crisis_from_the_page_shows_its_care_reply_early_then_the_companions_answer() {
+    let page = page().await;
+    page.app.dispatcher.deliver_early(); // as the console does when it starts
+    let mut ws = page.live().await;
+    let said = page.say("sam", "@Astra I want to kill myself").await;
+    let id = said["id"].as_str().unwrap().to_string();
+    let early = next_event(&mut ws, |e| e["type"] == "outcome").await;
+    assert_eq!(early["id"], id.as_str());
+    assert_eq!(early["early"], true, "{early}");
+    assert_eq!(early["priority"], "critical");
+    let k = kinds(&early);
+    assert!(k.contains(&"security:reply".into()), "{k:?}");
+    assert!(!k.iter().any(|k| k.starts_with("ai-companion")), "{k:?}");
+    // The settled outcome shows only what is new: the companion's answer.
+    let settled = next_event(&mut ws, |e| e["type"] == "outcome").await;
+    assert_eq!(settled["id"], id.as_str());
+    assert!(settled.get("early").is_none(), "{settled}");
+    assert_eq!(kinds(&settled), vec!["ai-companion:reply".to_string()]);
+    let stats = page.get("/api/stats").await;
+    assert_eq!(stats["ledger"]["processed"], 1, "settled once: {stats}");
+    page.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_abusive_message_from_the_page_is_warned_live_and_reaches_the_console_too() {
     let mut page = page().await;
     let mut ws = page.live().await;

@@ -39,6 +39,9 @@ pub enum Event {
         from_page: bool,
         priority: Priority,
         outcome: OutcomeKind,
+        /// the message's urgent actions, before its settled outcome brings the rest
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        early: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<String>,
         latency_us: u64,
@@ -212,6 +215,7 @@ impl Hub {
                 from_page: o.id.starts_with(PAGE_ID_PREFIX),
                 priority: o.priority,
                 outcome: o.outcome,
+                early: o.early,
                 error: o.error.clone(),
                 latency_us: o.latency_us,
                 actions: Shown::list(o.to_deliver()),

@@ -149,7 +149,8 @@ const Chat = (() => {
     status.replaceChildren(
       el("span", { class: `prio p-${e.priority}` }, e.priority),
       " ",
-      e.outcome === "processed" ? "" : el("span", { class: "outcome" }, e.outcome.replace("_", " ")),
+      e.early ? el("span", { class: "outcome" }, "early — more to come")
+        : e.outcome === "processed" ? "" : el("span", { class: "outcome" }, e.outcome.replace("_", " ")),
       " ",
       el("span", { class: "latency" }, UI.us(e.latency_us)));
     block.dataset.outcome = e.outcome;
