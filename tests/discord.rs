@@ -241,14 +241,21 @@ async fn a_mention_of_the_bot_gets_a_reply_to_that_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crisis_addressed_to_the_bot_gets_its_care_reply_before_the_companion_answers() {
     let mut bot = bot(Setup::default()).await;
+    // The care reply's mod-log post is slow: the companion's answer, ready at once,
+    // must still wait for the early outcome's job.
+    bot.fake.slow(
+        "POST",
+        &format!("/channels/{MODLOG}/messages"),
+        Duration::from_millis(500),
+    );
     let id = bot.fake.message(
         88,
         "User7",
         &format!("<@{}> I want to kill myself", fake_discord::BOT_ID),
     );
-    // Two deliveries for the one message (run concurrently, so in either order):
-    // security's care reply (the early outcome) and the companion's answer (the rest
-    // of the settled outcome); nothing is delivered twice.
+    // Two deliveries for the one message, in order: security's care reply (the early
+    // outcome), then the companion's answer (the rest of the settled outcome, which
+    // waits for the early job); nothing is delivered twice.
     let cogs_kinds = |d: &Delivery| -> Vec<(String, &'static str)> {
         assert!(d.failed.is_empty(), "{:?}", d.failed);
         d.done
@@ -256,32 +263,30 @@ async fn a_crisis_addressed_to_the_bot_gets_its_care_reply_before_the_companion_
             .map(|a| (a.cog.clone(), a.action.kind()))
             .collect()
     };
-    let mut both = [
-        cogs_kinds(&bot.delivery(&id.to_string()).await),
-        cogs_kinds(&bot.delivery(&id.to_string()).await),
-    ];
-    both.sort_by_key(|d| d.iter().any(|(cog, _)| cog == "ai-companion"));
-    let [early, rest] = both;
+    let early = cogs_kinds(&bot.delivery(&id.to_string()).await);
     assert!(early.contains(&("security".into(), "reply")), "{early:?}");
     assert!(
         !early.iter().any(|(cog, _)| cog == "ai-companion"),
         "{early:?}"
     );
+    let rest = cogs_kinds(&bot.delivery(&id.to_string()).await);
     assert_eq!(
         rest,
         vec![("ai-companion".to_string(), "reply")],
         "{rest:?}"
     );
-    // Both were posted to Discord as replies to the member's message.
+    // Both were posted to Discord as replies to the member's message, care first.
     bot.fake
-        .wait_until("two replies to the message", |r, _| {
-            r.iter()
+        .wait_until("two replies to the message, care first", |r, _| {
+            let replies: Vec<&str> = r
+                .iter()
                 .filter(|r| {
                     r.method == "POST"
                         && r.body["message_reference"]["message_id"] == json!(id.to_string())
                 })
-                .count()
-                == 2
+                .map(|r| r.body["content"].as_str().unwrap_or(""))
+                .collect();
+            replies.len() == 2 && replies[0].contains("You matter")
         })
         .await;
     bot.shutdown().await;

@@ -70,6 +70,8 @@ pub(crate) struct State {
     counted: AtomicU64,
     /// (method, path fragment): answered 403 Missing Permissions
     refused: Mutex<Vec<(String, String)>>,
+    /// (method, path fragment, delay): answered only after the delay
+    slow: Mutex<Vec<(String, String, Duration)>>,
 }
 
 impl State {
@@ -114,6 +116,7 @@ impl FakeDiscord {
             limit_every: AtomicU64::new(0),
             counted: AtomicU64::new(0),
             refused: Mutex::new(Vec::new()),
+            slow: Mutex::new(Vec::new()),
         });
         let gateway_addr = gateway::serve(state.clone()).await;
         *state.gateway_url.lock().unwrap() = format!("ws://{gateway_addr}");
@@ -204,6 +207,16 @@ impl FakeDiscord {
             .lock()
             .unwrap()
             .push((method.to_string(), path.to_string()));
+    }
+
+    /// Answer `method` requests whose path contains `path` only after `delay` (they are
+    /// recorded when they arrive), as a slow or distant Discord region would.
+    pub fn slow(&self, method: &str, path: &str, delay: Duration) {
+        self.state
+            .slow
+            .lock()
+            .unwrap()
+            .push((method.to_string(), path.to_string(), delay));
     }
 
     pub fn requests(&self) -> Vec<Request> {

@@ -202,6 +202,16 @@ async fn handle(
         limited: false,
     });
 
+    let delay = state
+        .slow
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(m, p, _)| m == method.as_str() && path.contains(p.as_str()))
+        .map(|(_, _, d)| *d);
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     let refused = state
         .refused
         .lock()

@@ -7,17 +7,21 @@
 //! waits out per-route buckets, the global limit and 429 `retry_after`s; a call that
 //! still fails transiently (5xx, a 429 without `retry_after`, a network error) is
 //! retried up to [`RETRIES`] times. Each job ends in a [`Delivery`]; a failed action is
-//! logged with its message and reported there.
+//! logged with its message and reported there. A message's settled outcome runs after
+//! its early outcome's job has finished, so a care reply is posted before the answer
+//! that followed it.
 
 use crate::event::{Action, CogAction, Outcome};
 use serenity::all::{
     ChannelId, CreateAllowedMentions, CreateMessage, EditMember, GetMessages, GuildId, Http,
     HttpError, MessageId, MessageReference, ReactionType, Timestamp, UserId,
 };
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::task::JoinHandle;
 
 /// Retries of a transiently failed REST call (after serenity's own 429 handling).
 pub const RETRIES: u32 = 3;
@@ -104,28 +108,54 @@ pub(super) async fn run(
 ) {
     let executor = Arc::new(executor);
     let permits = Arc::new(Semaphore::new(executor.concurrency));
+    let mut early = EarlyJobs::default();
     loop {
-        let job = tokio::select! {
-            Some(outcome) = outcomes.recv() => job_for(outcome),
-            Some(job) = jobs.recv() => Some(job),
+        let next = tokio::select! {
+            Some(outcome) = outcomes.recv() => Next::Outcome(outcome),
+            Some(job) = jobs.recv() => Next::Command(job),
             _ = stop.wait_for(|s| *s) => break,
         };
-        if let Some(job) = job {
-            spawn(&executor, &permits, job).await;
+        match next {
+            Next::Outcome(outcome) => early.run(&executor, &permits, outcome).await,
+            Next::Command(job) => {
+                spawn(&executor, &permits, job, None).await;
+            }
         }
     }
     // Drain: everything already accepted still runs.
     outcomes.close();
     jobs.close();
     while let Some(outcome) = outcomes.recv().await {
-        if let Some(job) = job_for(outcome) {
-            spawn(&executor, &permits, job).await;
-        }
+        early.run(&executor, &permits, outcome).await;
     }
     while let Some(job) = jobs.recv().await {
-        spawn(&executor, &permits, job).await;
+        spawn(&executor, &permits, job, None).await;
     }
     let _all = permits.acquire_many(executor.concurrency as u32).await;
+}
+
+/// What the executor takes next: a message's outcome, or a command's actions.
+enum Next {
+    Outcome(Outcome),
+    Command(Job),
+}
+
+/// The running jobs of early outcomes, by message id, until their message's settled
+/// outcome (which always follows) takes its place behind them.
+#[derive(Default)]
+struct EarlyJobs(HashMap<String, JoinHandle<()>>);
+
+impl EarlyJobs {
+    async fn run(&mut self, executor: &Arc<Executor>, permits: &Arc<Semaphore>, o: Outcome) {
+        let (id, is_early) = (o.id.clone(), o.early);
+        let after = if is_early { None } else { self.0.remove(&id) };
+        if let Some(job) = job_for(o) {
+            let running = spawn(executor, permits, job, after).await;
+            if is_early {
+                self.0.insert(id, running);
+            }
+        }
+    }
 }
 
 /// The job for an outcome's actions (none without actions, none for `/test_concurrent`'s
@@ -144,13 +174,22 @@ fn job_for(o: Outcome) -> Option<Job> {
     })
 }
 
-/// Wait for a permit (the queue holds the rest), then run the job in its own task.
-async fn spawn(executor: &Arc<Executor>, permits: &Arc<Semaphore>, job: Job) {
+/// Wait for a permit (the queue holds the rest), then run the job in its own task,
+/// once `after` (the same message's early job) has finished.
+async fn spawn(
+    executor: &Arc<Executor>,
+    permits: &Arc<Semaphore>,
+    job: Job,
+    after: Option<JoinHandle<()>>,
+) -> JoinHandle<()> {
     let Ok(permit) = permits.clone().acquire_owned().await else {
-        return;
+        return tokio::spawn(async {}); // never closed
     };
     let executor = executor.clone();
     tokio::spawn(async move {
+        if let Some(early) = after {
+            let _ = early.await;
+        }
         let delivery = execute(&executor, job).await;
         for f in &delivery.failed {
             tracing::warn!(
@@ -165,7 +204,7 @@ async fn spawn(executor: &Arc<Executor>, permits: &Arc<Semaphore>, job: Job) {
             let _ = tx.send(delivery);
         }
         drop(permit);
-    });
+    })
 }
 
 async fn execute(executor: &Executor, job: Job) -> Delivery {
