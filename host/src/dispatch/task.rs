@@ -8,7 +8,7 @@
 //! out in an early outcome (when a gateway asked for them) and the rest of the message
 //! is queued as a continuation job at that handler's priority. So a care reply never
 //! waits for a model call, and a slow answer never holds a permit reserved for
-//! CRITICAL work.
+//! CRITICAL work. Each part runs under its own task timeout.
 
 use super::actions::{vet, Vetted};
 use super::job::{Carried, Job};
