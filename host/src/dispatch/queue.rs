@@ -156,3 +156,70 @@ impl PriorityQueues {
         q.iter_mut().flat_map(|d| d.drain(..)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dispatch::actions::Vetted;
+    use crate::dispatch::job::Carried;
+    use crate::event::Message;
+    use crate::runtime::convert::message_to_wit;
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    fn job(id: &str, priority: Priority, continuation: bool) -> Job {
+        let message = Message {
+            id: id.into(),
+            ..Default::default()
+        };
+        Job {
+            wit_message: Arc::new(message_to_wit(&message)),
+            message: Arc::new(message),
+            priority,
+            handlers: Vec::new(),
+            errors: Vec::new(),
+            received: Instant::now(),
+            carried: continuation.then(|| {
+                Box::new(Carried {
+                    priority: Priority::Critical,
+                    done: Vetted::default(),
+                    early: None,
+                })
+            }),
+        }
+    }
+
+    fn id(pushed: &Pushed) -> (&'static str, &str) {
+        match pushed {
+            Pushed::Queued => ("queued", ""),
+            Pushed::Displaced(j) => ("displaced", &j.message.id),
+            Pushed::Rejected(j) => ("rejected", &j.message.id),
+        }
+    }
+
+    #[test]
+    fn a_full_queue_displaces_the_newest_ordinary_job_never_a_continuation() {
+        let q = PriorityQueues::new(3);
+        for j in [
+            job("chat", Priority::Normal, false),
+            job("rest-of-a-crisis", Priority::Normal, true),
+            job("question", Priority::High, false),
+        ] {
+            assert_eq!(id(&q.try_push(j).ok().unwrap()).0, "queued");
+        }
+        // Full: a HIGH newcomer displaces the newest NORMAL job that is not a
+        // continuation, although the continuation is newer.
+        let pushed = q.try_push(job("question-2", Priority::High, false));
+        assert_eq!(id(&pushed.ok().unwrap()), ("displaced", "chat"));
+        // Only a continuation is lower now: a HIGH newcomer must wait for room, a LOW
+        // one is shed itself; the continuation stays.
+        assert!(q
+            .try_push(job("question-3", Priority::High, false))
+            .is_err());
+        let pushed = q.try_push(job("stats", Priority::Low, false));
+        assert_eq!(id(&pushed.ok().unwrap()), ("rejected", "stats"));
+        assert_eq!(q.depths(), [0, 2, 1, 0]);
+        let left: Vec<String> = q.drain().iter().map(|j| j.message.id.clone()).collect();
+        assert!(left.contains(&"rest-of-a-crisis".to_string()), "{left:?}");
+    }
+}
