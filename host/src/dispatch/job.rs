@@ -41,6 +41,13 @@ impl Job {
         self.carried.as_ref().map_or(self.priority, |c| c.priority)
     }
 
+    /// May overload shed it? Only a NORMAL or LOW message: never a HIGH or CRITICAL
+    /// one, whatever priority its job is queued at (a continuation runs at the
+    /// priority of its next handler).
+    pub fn sheddable(&self) -> bool {
+        self.message_priority() >= Priority::Normal
+    }
+
     /// When an early outcome delivered this message's first actions, and how many.
     pub fn early(&self) -> Option<(usize, Duration)> {
         self.carried.as_ref().and_then(|c| c.early)

@@ -1,11 +1,13 @@
 //! Four bounded priority queues sharing one capacity.
 //!
-//! When full: the newest message of the lowest priority below the newcomer's is shed
-//! to make room (never a continuation: the rest of a CRITICAL message, see `task.rs`);
-//! if nothing queued is lower, a NORMAL or LOW newcomer is shed itself;
-//! a CRITICAL or HIGH newcomer is never shed — `push` waits for room instead, which
-//! back-pressures the gateway. So overload sheds only LOW and NORMAL work: what a
-//! member asked for (HIGH) and what protects them (CRITICAL) wait, never vanish.
+//! When full: the newest sheddable job of the lowest priority below the newcomer's is
+//! shed to make room. Only a NORMAL or LOW *message* is sheddable ([`Job::sheddable`]):
+//! not a HIGH one, and not a continuation queued at HIGH or NORMAL that is the rest of
+//! a CRITICAL message (`task.rs`). If nothing sheddable is lower, a NORMAL or LOW
+//! newcomer is shed itself; a CRITICAL or HIGH newcomer is never shed — `push` waits
+//! for room instead, which back-pressures the gateway. So overload sheds only LOW and
+//! NORMAL work: what a member asked for (HIGH) and what protects them (CRITICAL) wait,
+//! never vanish.
 
 use super::job::Job;
 use crate::event::Priority;
@@ -60,12 +62,10 @@ impl PriorityQueues {
             if len < self.capacity {
                 q[priority.index()].push_back(job);
                 Pushed::Queued
-            } else if let Some((lowest, at)) = (priority.index() + 1..4).rev().find_map(|i| {
-                q[i].iter()
-                    .rposition(|j| j.carried.is_none())
-                    .map(|at| (i, at))
-            }) {
-                // A continuation (the rest of a CRITICAL message) is never displaced.
+            } else if let Some((lowest, at)) = (priority.index() + 1..4)
+                .rev()
+                .find_map(|i| q[i].iter().rposition(Job::sheddable).map(|at| (i, at)))
+            {
                 let shed = q[lowest].remove(at).expect("found");
                 q[priority.index()].push_back(job);
                 Pushed::Displaced(shed)
@@ -221,5 +221,18 @@ mod tests {
         assert_eq!(q.depths(), [0, 2, 1, 0]);
         let left: Vec<String> = q.drain().iter().map(|j| j.message.id.clone()).collect();
         assert!(left.contains(&"rest-of-a-crisis".to_string()), "{left:?}");
+    }
+
+    #[test]
+    fn a_critical_newcomer_waits_rather_than_shed_what_a_member_asked_for() {
+        let q = PriorityQueues::new(2);
+        for j in [
+            job("question", Priority::High, false),
+            job("question-2", Priority::High, false),
+        ] {
+            assert_eq!(id(&q.try_push(j).ok().unwrap()).0, "queued");
+        }
+        assert!(q.try_push(job("abuse", Priority::Critical, false)).is_err());
+        assert_eq!(q.depths(), [0, 2, 0, 0]);
     }
 }
