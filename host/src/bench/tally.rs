@@ -1,6 +1,7 @@
 //! Counting outcomes as they arrive: per priority, how each message ended and an
-//! HdrHistogram of its latency (ingest → outcome, the host's whole overhead plus the
-//! cogs' own time); plus doubled ids and a sample of errors. Both `astra bench` and
+//! HdrHistogram of its latency (ingest → its most urgent actions ready: the early
+//! outcome when it had one, else its outcome; the host's whole overhead plus the cogs'
+//! own time); plus doubled ids and a sample of errors. Both `astra bench` and
 //! `/test_concurrent` feed their outcomes through one [`Tally`].
 
 use crate::event::{Outcome, OutcomeKind, Priority};

@@ -104,6 +104,7 @@ impl Metrics {
         self.inner.retries.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A message settled as `kind`; `latency`: ingest to its most urgent actions ready.
     pub fn settled(&self, priority: Priority, kind: OutcomeKind, latency: Duration) {
         self.inner.outcomes[kind as usize].fetch_add(1, Ordering::Relaxed);
         self.inner.throughput.tick(self.inner.started.elapsed());

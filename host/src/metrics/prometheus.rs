@@ -179,19 +179,19 @@ pub fn render(d: &Dispatcher) -> String {
             (
                 Kind::Gauge,
                 "latency_p50_microseconds",
-                "Median ingest-to-outcome latency since start, by priority",
+                "Median latency (ingest to the most urgent actions ready) since start, by priority",
                 |l| l.p50_us as f64,
             ),
             (
                 Kind::Gauge,
                 "latency_p99_microseconds",
-                "99th percentile ingest-to-outcome latency since start, by priority",
+                "99th percentile latency (ingest to the most urgent actions ready) since start, by priority",
                 |l| l.p99_us as f64,
             ),
             (
                 Kind::Gauge,
                 "latency_max_microseconds",
-                "Slowest ingest-to-outcome latency since start, by priority",
+                "Slowest latency (ingest to the most urgent actions ready) since start, by priority",
                 |l| l.max_us as f64,
             ),
         ],
