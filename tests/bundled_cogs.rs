@@ -10,6 +10,21 @@ use common::*;
 
 const BUNDLED: &str = "bundled_cogs = true\n[llm]\nbackend = \"stand-in\"\nstand_in_delay_ms = 5\n[embed]\nbackend = \"none\"\n";
 
+/// A started host with the bundled cogs that sends early outcomes (as the console,
+/// the web page and Discord ask for).
+async fn delivering_early(dir: &std::path::Path, toml: &str) -> Host {
+    let mut h = host(dir, &[], toml).await;
+    h.dispatcher().deliver_early();
+    h.start();
+    h
+}
+
+/// The bundled cogs with a model slower than any task timeout, and these `[limits]`.
+fn with_a_model_that_never_answers(limits: &str) -> String {
+    BUNDLED.replace("stand_in_delay_ms = 5", "stand_in_delay_ms = 60000")
+        + &format!("[limits]\n{limits}\n")
+}
+
 fn kinds(o: &astra::event::Outcome) -> Vec<(String, &'static str)> {
     o.actions
         .iter()
@@ -186,9 +201,7 @@ async fn abuse_addressed_to_the_bot_is_deleted_and_never_answered_by_the_compani
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_early_delivery_a_care_reply_goes_out_before_the_companion_has_answered() {
     let dir = tempdir();
-    let mut h = host(dir.path(), &[], BUNDLED).await;
-    h.dispatcher().deliver_early();
-    h.start();
+    let mut h = delivering_early(dir.path(), BUNDLED).await;
     h.say("sam", "@Astra I want to kill myself").await;
 
     // First the CRITICAL handlers' actions, sent before the companion is even called.
@@ -244,11 +257,8 @@ async fn with_early_delivery_a_care_reply_goes_out_before_the_companion_has_answ
 async fn a_job_that_times_out_after_its_early_outcome_still_reports_what_was_delivered() {
     let dir = tempdir();
     // The companion's model takes far longer than the task may.
-    let toml = BUNDLED.replace("stand_in_delay_ms = 5", "stand_in_delay_ms = 60000")
-        + "[limits]\ntask_timeout_ms = 300\n";
-    let mut h = host(dir.path(), &[], &toml).await;
-    h.dispatcher().deliver_early();
-    h.start();
+    let toml = with_a_model_that_never_answers("task_timeout_ms = 300");
+    let mut h = delivering_early(dir.path(), &toml).await;
     h.say("sam", "@Astra I want to kill myself").await;
     let early = h.one().await;
     assert!(early.early);
@@ -273,11 +283,10 @@ async fn a_crisis_waiting_on_the_companion_holds_no_permit_reserved_for_critical
     let dir = tempdir();
     // One general permit, one reserved for CRITICAL work; the model never answers
     // within the task timeout.
-    let toml = BUNDLED.replace("stand_in_delay_ms = 5", "stand_in_delay_ms = 60000")
-        + "[limits]\nmax_concurrent = 2\nreserved_critical = 1\ntask_timeout_ms = 3000\n";
-    let mut h = host(dir.path(), &[], &toml).await;
-    h.dispatcher().deliver_early();
-    h.start();
+    let toml = with_a_model_that_never_answers(
+        "max_concurrent = 2\nreserved_critical = 1\ntask_timeout_ms = 3000",
+    );
+    let mut h = delivering_early(dir.path(), &toml).await;
     // Two people in crisis talk to the bot: both care replies go out at once ...
     let crises = [
         h.say("sam", "@Astra I want to kill myself").await,

@@ -10,6 +10,28 @@ fn astra() -> Command {
     Command::new(env!("CARGO_BIN_EXE_astra"))
 }
 
+/// Run `astra --config CONFIG ARGS...` with `input` on stdin until it exits; it must
+/// succeed.
+fn with_input(config: &std::path::Path, args: &[&str], input: &[u8]) -> std::process::Output {
+    let mut child = astra()
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// A config dir whose plugin folder holds only the echo test cog.
 fn setup() -> tempfile::TempDir {
     let dir = common::tempdir();
@@ -30,30 +52,12 @@ fn setup() -> tempfile::TempDir {
 #[test]
 fn replay_prints_one_json_outcome_per_line_and_names_malformed_lines() {
     let dir = setup();
-    let mut child = astra()
-        .args(["--config"])
-        .arg(dir.path().join("astra.toml"))
-        .args(["replay", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(
-            b"{\"user\":\"alice\",\"content\":\"hello\",\"id\":\"a1\"}\n\
-              {\"user\":\"bob\"\n\
-              {\"user\":\"carol\",\"content\":\"!critical\",\"id\":\"c1\",\"at_ms\":5}\n",
-        )
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = with_input(
+        &dir.path().join("astra.toml"),
+        &["replay", "-"],
+        b"{\"user\":\"alice\",\"content\":\"hello\",\"id\":\"a1\"}\n\
+          {\"user\":\"bob\"\n\
+          {\"user\":\"carol\",\"content\":\"!critical\",\"id\":\"c1\",\"at_ms\":5}\n",
     );
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
@@ -115,26 +119,10 @@ fn the_console_shows_a_care_reply_first_then_the_companions_answer() {
         ),
     )
     .unwrap();
-    let mut child = astra()
-        .args(["--config"])
-        .arg(dir.path().join("astra.toml"))
-        .args(["run", "--no-web"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"sam: @Astra I want to kill myself\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = with_input(
+        &dir.path().join("astra.toml"),
+        &["run", "--no-web"],
+        b"sam: @Astra I want to kill myself\n",
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
     let line = |needle: &str| {
