@@ -292,21 +292,13 @@ impl Dispatcher {
     /// ready `at` after ingest. Not settled, not counted: the message's one outcome
     /// follows.
     fn send_early(&self, job: &Job, actions: Vec<CogAction>, at: Duration) {
+        let at_us = at.as_micros() as u64;
         let _ = self.inner.outcomes.send(Outcome {
-            id: job.message.id.clone(),
-            user: job.message.author.name.clone(),
-            guild_id: job.message.guild_id.clone(),
-            channel_id: job.message.channel_id.clone(),
-            priority: job.message_priority(),
-            outcome: OutcomeKind::Processed,
-            error: None,
             actions,
-            dropped: Vec::new(),
-            latency_us: at.as_micros() as u64,
-            early_us: Some(at.as_micros() as u64),
+            latency_us: at_us,
+            early_us: Some(at_us),
             early: true,
-            delivered_early: 0,
-            seq: 0,
+            ..outcome_of(job, OutcomeKind::Processed)
         });
     }
 
@@ -331,20 +323,14 @@ impl Dispatcher {
             None => vetted,
         };
         let outcome = Outcome {
-            id: job.message.id.clone(),
-            user: job.message.author.name.clone(),
-            guild_id: job.message.guild_id.clone(),
-            channel_id: job.message.channel_id.clone(),
-            priority,
-            outcome: kind,
             error,
             actions: vetted.accepted,
             dropped: vetted.dropped,
             latency_us: latency.as_micros() as u64,
             early_us: early.map(|(_, at)| at.as_micros() as u64),
-            early: false,
             delivered_early: early.map_or(0, |(n, _)| n),
             seq,
+            ..outcome_of(job, kind)
         };
         inner.metrics.observe(&outcome);
         // The receiver is gone only at shutdown; the ledger already has the outcome.
@@ -406,5 +392,26 @@ impl Dispatcher {
 
     pub fn config(&self) -> &DispatchConfig {
         &self.inner.config
+    }
+}
+
+/// `job`'s message ended as `kind`, at its message's priority: an outcome with nothing
+/// done yet, for `send_early` and `settle` to fill in.
+fn outcome_of(job: &Job, kind: OutcomeKind) -> Outcome {
+    Outcome {
+        id: job.message.id.clone(),
+        user: job.message.author.name.clone(),
+        guild_id: job.message.guild_id.clone(),
+        channel_id: job.message.channel_id.clone(),
+        priority: job.message_priority(),
+        outcome: kind,
+        error: None,
+        actions: Vec::new(),
+        dropped: Vec::new(),
+        latency_us: 0,
+        early_us: None,
+        early: false,
+        delivered_early: 0,
+        seq: 0,
     }
 }
