@@ -1,12 +1,16 @@
 //! The sandbox's price: the security cog's logic compiled natively into this benchmark
 //! vs the same crate compiled to a wasm component and called through Astra's runtime.
 //!
-//! Per message, the cog does `triage` and then `handle-message`, and each of them loads
-//! its settings (through the `config` import) and classifies the text. So:
-//! - `native/classifier`: the pure classifier twice, settings built once (the floor);
+//! Per message, the cog does `triage` and then `handle-message` (called here for every
+//! line, flagged or not), and each of them loads its settings (through the `config`
+//! import) and reads the text; the handler of a line triage flagged takes back the
+//! reading triage kept (`security::reading`). So:
+//! - `native/classifier`: the pure classifier twice, settings built once (both calls
+//!   reading everything, as the cog did before it kept readings);
 //! - `native/same-work`: what the cog does, natively: the very pairs the host hands
 //!   the cog (`config::all()`) looked up in the cog's settings cache (validated again
-//!   only when they change), then classify — for triage and again for handle;
+//!   only when they change), then read the text for triage (keeping the reading of a
+//!   message it flags) and for handle (taking that reading back, or reading again);
 //! - `wasm/triage+handle`: the real cog through `LoadedCog::call` (instance pool, CPU
 //!   deadline, memory cap, the `config` import, canonical-ABI copies), on the host's
 //!   settings.
@@ -23,7 +27,7 @@ use astra::runtime::host_api::SettingsSource;
 use astra::runtime::Export;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use security::corpus;
-use security::{Settings, SettingsCache};
+use security::{Reading, Recent, Settings, SettingsCache};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -109,12 +113,21 @@ fn sandbox_price(c: &mut Criterion) {
 
     group.bench_function("native/same-work", |b| {
         let mut cache = SettingsCache::default();
+        let mut recent = Recent::default();
         b.iter(|| {
-            for t in &texts {
-                for _ in 0..2 {
-                    let (s, _) = cache.get(black_box(pairs.clone()));
-                    black_box(security::classify_all(black_box(t), &s));
+            for (t, m) in texts.iter().zip(&messages) {
+                // triage: read, and keep the reading of a flagged message
+                let (s, _) = cache.get(black_box(pairs.clone()));
+                let reading = Reading::for_triage(black_box(t), &s);
+                if !reading.found.is_empty() {
+                    recent.keep(&m.id, t, &s, reading);
                 }
+                // handle: take it back, or read again
+                let (s, _) = cache.get(black_box(pairs.clone()));
+                let reading = recent
+                    .take(&m.id, t, &s)
+                    .unwrap_or_else(|| Reading::full(black_box(t), &s));
+                black_box(reading);
             }
         })
     });

@@ -36,16 +36,16 @@ pub fn detect_all(norm: &Normalized, settings: &Settings) -> Vec<Verdict> {
     found
 }
 
-/// [`classify_normalized`] within a triage deadline. Exact once this instance has
-/// built the bad-language dictionary (from the start under a pre-initialising host)
-/// and for texts up to [`TRIAGE_FULL_READ_MAX`]; otherwise bad language is only
-/// screened for, and a hit is a `profanity` verdict that `handle_message` confirms or
-/// drops with the dictionary.
-pub fn classify_for_triage(norm: &Normalized, settings: &Settings) -> Vec<Verdict> {
+/// [`classify_normalized`] within a triage deadline, and whether it was exactly that.
+/// Exact once this instance has built the bad-language dictionary (from the start
+/// under a pre-initialising host) and for texts up to [`TRIAGE_FULL_READ_MAX`];
+/// otherwise bad language is only screened for, and a hit is a `profanity` verdict
+/// that `handle_message` confirms or drops with the dictionary.
+pub fn classify_for_triage(norm: &Normalized, settings: &Settings) -> (Vec<Verdict>, bool) {
     if profanity::dictionary_ready() && norm.plain.len() <= TRIAGE_FULL_READ_MAX {
-        classify_normalized(norm, settings)
+        (classify_normalized(norm, settings), true)
     } else {
-        classify_screened(norm, settings)
+        (classify_screened(norm, settings), false)
     }
 }
 

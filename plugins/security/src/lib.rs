@@ -12,12 +12,15 @@
 //!   (pure: see [`classify()`], tested natively and on the [`corpus`]);
 //! - `spam`: mention rules and the pure flood/duplicate history; `tracker` keeps that
 //!   history in kv (the only kv/clock user);
+//! - [`reading`]: a message's normalized views and content verdicts, and the ones
+//!   triage keeps for the handler;
 //! - [`rules`]: the rule names and the [`Verdict`] type they share;
 //! - `respond`: a verdict → actions (delete, warn, mod log; care + alert);
 //! - `command`: `/automod test`.
 //!
 //! `triage` runs the same checks as `handle_message` and answers `Critical` for
-//! anything that will be acted on, `None` otherwise. They take microseconds. rustrict
+//! anything that will be acted on, `None` otherwise. They take microseconds, and the
+//! handler of a flagged message reuses what triage read of it (see [`reading`]). rustrict
 //! builds its dictionary on first use (~25 ms in wasm, more than a triage deadline):
 //! `init` builds it once at load and the host snapshots the result, so every instance
 //! has it. Under a host that does not pre-initialise, until an instance has built it
@@ -27,6 +30,7 @@
 pub mod classify;
 pub mod corpus;
 pub mod normalize;
+pub mod reading;
 pub mod rules;
 pub mod settings;
 
@@ -40,10 +44,13 @@ mod tracker;
 
 pub use classify::{classify, classify_all};
 pub use normalize::Normalized;
+pub use reading::{Reading, Recent};
 pub use rules::{Rule, Verdict};
 pub use settings::{Settings, SettingsCache};
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 use std::sync::Mutex;
 
 use astra_sdk::prelude::*;
@@ -101,7 +108,10 @@ impl Cog for Security {
             return None;
         }
         let settings = Settings::load();
-        evaluate(msg, &settings, Depth::Triage).map(|_| Priority::Critical)
+        let reading = Reading::for_triage(&msg.content, &settings);
+        judge(msg, &settings, &reading)?;
+        RECENT.with_borrow_mut(|r| r.keep(&msg.id, &msg.content, &settings, reading));
+        Some(Priority::Critical)
     }
 
     fn handle_message(msg: Message) -> Result<Vec<Action>, HandlerError> {
@@ -109,7 +119,10 @@ impl Cog for Security {
             return Ok(Vec::new());
         }
         let settings = Settings::load();
-        let Some((verdict, tracker)) = evaluate(&msg, &settings, Depth::Full) else {
+        let reading = RECENT
+            .with_borrow_mut(|r| r.take(&msg.id, &msg.content, &settings))
+            .unwrap_or_else(|| Reading::full(&msg.content, &settings));
+        let Some((verdict, tracker)) = judge(&msg, &settings, &reading) else {
             return Ok(Vec::new());
         };
         let warn = match (verdict.rule, tracker) {
@@ -132,31 +145,27 @@ impl Cog for Security {
     }
 }
 
-/// How closely `evaluate` reads bad language: within a triage deadline, or fully.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Depth {
-    Triage,
-    Full,
+thread_local! {
+    /// The readings of the messages this instance's triage flagged last, for their
+    /// handlers (see [`reading`]).
+    static RECENT: RefCell<Recent> = RefCell::default();
 }
 
-/// The verdict that applies to `msg`, if any, and the author's spam tracker when it
-/// was opened. Records the message in the author's history as a side effect.
-fn evaluate(
+/// The verdict that applies to `msg`, whose text reads as `reading`, if any, and the
+/// author's spam tracker when it was opened. Records the message in the author's
+/// history as a side effect.
+fn judge(
     msg: &Message,
-    settings: &Settings,
-    depth: Depth,
+    settings: &Rc<Settings>,
+    reading: &Reading,
 ) -> Option<(Verdict, Option<Tracker>)> {
-    let norm = Normalized::new(&msg.content);
     let exempt = settings.is_exempt(&msg.author.roles);
-    let mut found = match depth {
-        Depth::Triage => classify::classify_for_triage(&norm, settings),
-        Depth::Full => classify::classify_normalized(&norm, settings),
-    };
+    let mut found = reading.found.clone();
     let mut tracker = None;
     if !exempt {
         found.extend(spam::check_mentions(msg, settings));
         if settings.is_enabled(Rule::Flood) || settings.is_enabled(Rule::Duplicate) {
-            let t = Tracker::record(&msg.author.id, &msg.id, &norm, settings);
+            let t = Tracker::record(&msg.author.id, &msg.id, &reading.norm, settings);
             found.extend(t.verdicts(settings));
             tracker = Some(t);
         }

@@ -17,29 +17,40 @@ use serde_json::Value;
 use crate::normalize;
 use crate::rules::Rule;
 
-/// The settings last validated in this instance, with the raw pairs they came from.
-/// A guild's settings rarely change, so most calls find the same pairs and skip the
-/// JSON parsing (it was ~4 % of a triage).
+/// The settings last validated in this instance, with the raw pairs they came from,
+/// for the few guilds it served last. A guild's settings rarely change, so most calls
+/// find their pairs here and skip the JSON parsing (it was ~4 % of a triage), and a
+/// guild's settings stay the same `Rc` while they do not change (what `recent` relies
+/// on to know a reading is still valid).
 #[derive(Default)]
 pub struct SettingsCache {
-    last: Option<(Pairs, Rc<Settings>)>,
+    /// most recently used last
+    recent: Vec<(Pairs, Rc<Settings>)>,
 }
 
 /// Raw `(key, JSON text)` settings, as the `config` import hands them over.
 type Pairs = Vec<(String, String)>;
 
+/// Guilds' settings kept per instance: an instance serves every guild, and calls for a
+/// handful of busy guilds interleave.
+const GUILDS_KEPT: usize = 16;
+
 impl SettingsCache {
     /// The settings for `pairs`, and the warnings of a fresh validation (none when
-    /// the pairs are the ones validated last time).
+    /// the pairs were validated recently).
     pub fn get(&mut self, pairs: Pairs) -> (Rc<Settings>, Vec<String>) {
-        if let Some((seen, settings)) = &self.last {
-            if *seen == pairs {
-                return (settings.clone(), Vec::new());
-            }
+        if let Some(i) = self.recent.iter().rposition(|(seen, _)| *seen == pairs) {
+            let entry = self.recent.remove(i);
+            let settings = entry.1.clone();
+            self.recent.push(entry);
+            return (settings, Vec::new());
         }
         let (settings, warnings) = Settings::from_pairs(pairs.iter().cloned());
         let settings = Rc::new(settings);
-        self.last = Some((pairs, settings.clone()));
+        if self.recent.len() >= GUILDS_KEPT {
+            self.recent.remove(0);
+        }
+        self.recent.push((pairs, settings.clone()));
         (settings, warnings)
     }
 }
@@ -415,6 +426,24 @@ mod tests {
             1,
             "a fresh validation reports: {warnings:?}"
         );
+    }
+
+    #[test]
+    fn guilds_taking_turns_keep_their_validation() {
+        let mut cache = SettingsCache::default();
+        let (strict, _) = cache.get(pairs(r#""strict""#));
+        let (lenient, _) = cache.get(pairs(r#""lenient""#));
+        let (strict_again, _) = cache.get(pairs(r#""strict""#));
+        let (lenient_again, _) = cache.get(pairs(r#""lenient""#));
+        assert!(Rc::ptr_eq(&strict, &strict_again));
+        assert!(Rc::ptr_eq(&lenient, &lenient_again));
+        // The least recently used guild makes room for a new one.
+        for n in 0..GUILDS_KEPT {
+            cache.get(vec![("max-mentions".into(), n.to_string())]);
+        }
+        let (strict_later, _) = cache.get(pairs(r#""strict""#));
+        assert!(!Rc::ptr_eq(&strict, &strict_later), "validated again");
+        assert_eq!(strict_later.profanity_level, ProfanityLevel::Strict);
     }
 
     #[test]
