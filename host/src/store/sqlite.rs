@@ -193,6 +193,12 @@ const SELECT_VALUE: &str = "SELECT value FROM kv WHERE cog=?1 AND guild=?2 AND k
 const UPSERT: &str = "INSERT INTO kv (cog, guild, key, value) VALUES (?1, ?2, ?3, ?4)
                       ON CONFLICT (cog, guild, key) DO UPDATE SET value = excluded.value";
 
+/// The keys starting with a prefix, in key order (`list_prefix`). No `LIMIT ?`: SQLite
+/// plans a query with its limit's value, so a bound limit made it prepare the statement
+/// again on every call (a quarter of a listing's cost); the caller stops reading instead.
+const LIST_PREFIX: &str = "SELECT key, value FROM kv WHERE cog=?1 AND guild=?2 AND key >= ?3 \
+                           AND key < ?4 ORDER BY key";
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS kv (
     cog   TEXT NOT NULL,
@@ -358,16 +364,15 @@ impl SqliteStore {
     ) -> Result<Vec<(String, String)>, StoreError> {
         self.with(|b| {
             let c = &b.conn;
-            // Range scan on the primary key: [prefix, prefix + U+10FFFF).
+            // Range scan on the primary key: [prefix, prefix + U+10FFFF), in key order,
+            // read only as far as `limit` rows.
             let upper = format!("{prefix}\u{10FFFF}");
-            let mut stmt = c.prepare_cached(
-                "SELECT key, value FROM kv WHERE cog=?1 AND guild=?2 AND key >= ?3 AND key < ?4
-                 ORDER BY key LIMIT ?5",
-            )?;
+            let mut stmt = c.prepare_cached(LIST_PREFIX)?;
             let rows = stmt
-                .query_map(params![s.cog, s.guild, prefix, upper, limit], |r| {
+                .query_map(params![s.cog, s.guild, prefix, upper], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
                 })?
+                .take(limit as usize)
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
@@ -464,5 +469,47 @@ impl Store for SqliteStore {
 
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::StatementStatus;
+
+    #[test]
+    fn a_prefix_listing_is_prepared_once_whatever_its_prefix_and_limit() {
+        let store = SqliteStore::in_memory().expect("store");
+        let scope = Scope {
+            cog: "analytics",
+            guild: "g",
+        };
+        for day in 1..=5 {
+            store
+                .set_now(scope, &format!("du:2024010{day}:u1"), "1")
+                .expect("set");
+        }
+        let listed = store.list_prefix_now(scope, "du:", 3).expect("list");
+        let keys: Vec<&str> = listed.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["du:20240101:u1", "du:20240102:u1", "du:20240103:u1"]);
+        assert_eq!(
+            store
+                .list_prefix_now(scope, "du:20240105", 10)
+                .expect("list")
+                .len(),
+            1
+        );
+        assert!(store
+            .list_prefix_now(scope, "wu:", 2)
+            .expect("list")
+            .is_empty());
+        let reprepared = store
+            .with(|b| {
+                Ok(b.conn
+                    .prepare_cached(LIST_PREFIX)?
+                    .get_status(StatementStatus::RePrepare))
+            })
+            .expect("status");
+        assert_eq!(reprepared, 0);
     }
 }
