@@ -27,6 +27,8 @@ pub struct Normalized {
     pub nfkc: String,
     pub plain: String,
     pub words: Vec<String>,
+    /// `words` with every repeated letter squeezed (see [`Normalized::squeezed`])
+    squeezed: Vec<String>,
 }
 
 impl Normalized {
@@ -34,11 +36,13 @@ impl Normalized {
         let (folded, nfkc) = fold_both(text);
         let plain = strip_markup(&folded);
         let words = words(&plain);
+        let squeezed = words.iter().map(|w| squeeze(w)).collect();
         Normalized {
             folded,
             nfkc,
             plain,
             words,
+            squeezed,
         }
     }
 
@@ -48,9 +52,10 @@ impl Normalized {
     }
 
     /// The words with every repeated letter squeezed: the form phrase matching and
-    /// duplicate detection compare.
-    pub fn squeezed(&self) -> Vec<String> {
-        self.words.iter().map(|w| squeeze(w)).collect()
+    /// duplicate detection compare (made once: the emergency, link and spam checks
+    /// all read it).
+    pub fn squeezed(&self) -> &[String] {
+        &self.squeezed
     }
 }
 

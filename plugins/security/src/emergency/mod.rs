@@ -16,7 +16,7 @@
 
 mod lexicon;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Mutex;
 
 use crate::normalize::Normalized;
@@ -30,10 +30,10 @@ pub fn check(norm: &Normalized) -> Vec<Verdict> {
     let joking = norm.folded.contains(['😂', '🤣', '😆', '😜']);
     let mut found = Vec::new();
     let quote = |(start, end): (usize, usize)| format!("\"{}\"", norm.words[start..end].join(" "));
-    if let Some(span) = self_harm(&words) {
+    if let Some(span) = self_harm(words) {
         found.push(Verdict::new(Rule::SelfHarm, quote(span)));
     }
-    if let Some(span) = violence(&words, joking) {
+    if let Some(span) = violence(words, joking) {
         found.push(Verdict::new(Rule::Violence, quote(span)));
     }
     found
@@ -180,15 +180,19 @@ fn any_at(words: &[String], i: usize, phrases: &'static [&'static str]) -> Optio
 /// first use of each list (the cog's `init` builds most of them before the snapshot)
 /// and kept for the instance's life: checking a word then costs one hash lookup, not
 /// a comparison with every phrase of every list.
-fn by_first_word(phrases: &'static [&'static str]) -> &'static HashMap<String, Vec<&'static str>> {
-    type Index = HashMap<String, Vec<&'static str>>;
+fn by_first_word(
+    phrases: &'static [&'static str],
+) -> &'static FxHashMap<String, Vec<&'static str>> {
+    // Fx, not SipHash: the keys are our own phrases, never user text, and SipHash was
+    // ~2 % of a security call in wasm.
+    type Index = FxHashMap<String, Vec<&'static str>>;
     static BUILT: Mutex<Vec<(usize, &'static Index)>> = Mutex::new(Vec::new());
     let key = phrases.as_ptr() as usize;
     let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
     if let Some((_, index)) = built.iter().find(|(k, _)| *k == key) {
         return index;
     }
-    let mut index = Index::new();
+    let mut index = Index::default();
     for phrase in phrases {
         let first = phrase.split(' ').next().unwrap_or_default();
         index.entry(squeezed(first)).or_default().push(*phrase);

@@ -13,6 +13,7 @@
 
 mod lists;
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
@@ -49,8 +50,7 @@ fn threshold(level: ProfanityLevel) -> Type {
 
 /// The `profanity` verdict for a message, if any.
 pub fn check(norm: &Normalized, settings: &Settings) -> Option<Verdict> {
-    let words = without_safe_phrases(norm.words.clone(), &settings.allow_words);
-    let squeezed: Vec<String> = words.iter().map(|w| squeeze(w)).collect();
+    let (words, squeezed) = words_to_read(norm, &settings.allow_words);
     let extra = settings.extra_words.iter().map(String::as_str);
     if let Some(word) = extra_word(&squeezed, extra) {
         return Some(Verdict::new(
@@ -163,8 +163,7 @@ fn windows(text: &str) -> Vec<&str> {
 /// spaces removed), plus the exact extra and built-in words. Microseconds, no
 /// dictionary.
 pub fn screen(norm: &Normalized, settings: &Settings) -> bool {
-    let words = without_safe_phrases(norm.words.clone(), &settings.allow_words);
-    let squeezed: Vec<String> = words.iter().map(|w| squeeze(w)).collect();
+    let (words, squeezed) = words_to_read(norm, &settings.allow_words);
     if extra_word(&squeezed, settings.extra_words.iter().map(String::as_str)).is_some()
         || builtin_word(&squeezed, &[]).is_some()
     {
@@ -243,21 +242,47 @@ fn phrase_matches(words: &[String], wanted: &[String]) -> bool {
         })
 }
 
+/// The message's words and squeezed words without the safe phrases and allowed words
+/// (see [`without_safe_phrases`]): borrowed from `norm` when it has none of them, as
+/// most messages do.
+fn words_to_read<'n>(
+    norm: &'n Normalized,
+    allow_words: &[String],
+) -> (Cow<'n, [String]>, Cow<'n, [String]>) {
+    match without_safe_phrases(&norm.words, allow_words) {
+        Cow::Borrowed(words) => (Cow::Borrowed(words), Cow::Borrowed(norm.squeezed())),
+        Cow::Owned(words) => {
+            let squeezed = words.iter().map(|w| squeeze(w)).collect();
+            (Cow::Owned(words), Cow::Owned(squeezed))
+        }
+    }
+}
+
 /// Words with the safe phrases and allowed words removed (so neither a configured or
 /// built-in word nor the dictionary matches inside "spic and span"). Compared exactly:
-/// squeezed, "nigger" would pass for "Niger".
-fn without_safe_phrases(mut words: Vec<String>, allow_words: &[String]) -> Vec<String> {
+/// squeezed, "nigger" would pass for "Niger". Borrowed when nothing is removed.
+fn without_safe_phrases<'w>(words: &'w [String], allow_words: &[String]) -> Cow<'w, [String]> {
     let allowed = as_phrases(allow_words);
+    let starts_at = |words: &[String], i: usize, phrase: &[&str]| {
+        let n = phrase.len();
+        i + n <= words.len() && words[i..i + n].iter().zip(phrase).all(|(w, p)| w == p)
+    };
+    let any = (0..words.len()).any(|i| safe_phrases(&allowed).any(|p| starts_at(words, i, p)));
+    if !any {
+        return Cow::Borrowed(words);
+    }
+    let mut words = words.to_vec();
     for i in 0..words.len() {
         for phrase in safe_phrases(&allowed) {
-            let n = phrase.len();
-            if i + n <= words.len() && words[i..i + n].iter().zip(phrase).all(|(w, p)| w == p) {
-                words[i..i + n].iter_mut().for_each(String::clear);
+            if starts_at(&words, i, phrase) {
+                words[i..i + phrase.len()]
+                    .iter_mut()
+                    .for_each(String::clear);
             }
         }
     }
     words.retain(|w| !w.is_empty());
-    words
+    Cow::Owned(words)
 }
 
 /// The guild's allowed words, each as the list of words it is made of.
