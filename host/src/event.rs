@@ -274,6 +274,27 @@ fn is_zero(n: &usize) -> bool {
 pub const SYNTHETIC_GUILD: &str = "synthetic";
 
 impl Outcome {
+    /// Message `id` from `user` ended as `kind` with nothing done yet: the fields the
+    /// dispatcher then fills in (place, error, actions, timings) are empty.
+    pub fn new(id: String, user: String, priority: Priority, kind: OutcomeKind) -> Outcome {
+        Outcome {
+            id,
+            user,
+            guild_id: String::new(),
+            channel_id: String::new(),
+            priority,
+            outcome: kind,
+            error: None,
+            actions: Vec::new(),
+            dropped: Vec::new(),
+            latency_us: 0,
+            early_us: None,
+            early: false,
+            delivered_early: 0,
+            seq: 0,
+        }
+    }
+
     /// The actions a gateway has not delivered yet: all of an early outcome's, and
     /// those of a settled one after what its early outcome carried.
     pub fn to_deliver(&self) -> &[CogAction] {

@@ -348,20 +348,9 @@ impl Dispatcher {
             .metrics
             .settled(Priority::Normal, OutcomeKind::Failed, Duration::ZERO);
         let _ = inner.outcomes.send(Outcome {
-            id,
-            user,
-            guild_id: String::new(),
-            channel_id: String::new(),
-            priority: Priority::Normal,
-            outcome: OutcomeKind::Failed,
             error: Some(error),
-            actions: Vec::new(),
-            dropped: Vec::new(),
-            latency_us: 0,
-            early_us: None,
-            early: false,
-            delivered_early: 0,
             seq,
+            ..Outcome::new(id, user, Priority::Normal, OutcomeKind::Failed)
         });
     }
 
@@ -399,19 +388,13 @@ impl Dispatcher {
 /// done yet, for `send_early` and `settle` to fill in.
 fn outcome_of(job: &Job, kind: OutcomeKind) -> Outcome {
     Outcome {
-        id: job.message.id.clone(),
-        user: job.message.author.name.clone(),
         guild_id: job.message.guild_id.clone(),
         channel_id: job.message.channel_id.clone(),
-        priority: job.message_priority(),
-        outcome: kind,
-        error: None,
-        actions: Vec::new(),
-        dropped: Vec::new(),
-        latency_us: 0,
-        early_us: None,
-        early: false,
-        delivered_early: 0,
-        seq: 0,
+        ..Outcome::new(
+            job.message.id.clone(),
+            job.message.author.name.clone(),
+            job.message_priority(),
+            kind,
+        )
     }
 }

@@ -50,7 +50,6 @@ pub use settings::{Settings, SettingsCache};
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::rc::Rc;
 use std::sync::Mutex;
 
 use astra_sdk::prelude::*;
@@ -156,7 +155,7 @@ thread_local! {
 /// history as a side effect.
 fn judge(
     msg: &Message,
-    settings: &Rc<Settings>,
+    settings: &Settings,
     reading: &Reading,
 ) -> Option<(Verdict, Option<Tracker>)> {
     let exempt = settings.is_exempt(&msg.author.roles);
