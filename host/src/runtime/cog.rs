@@ -5,7 +5,7 @@
 use super::bindings::types as wit;
 use super::bindings::{Cog as CogBindings, CogPre};
 use super::host_api::{CogState, Grants, Services};
-use super::limits::{CpuBudget, Next};
+use super::limits::{CpuBudget, Next, FIRST_CHECK_TICKS};
 use super::pool::{InstancePool, Ready};
 use super::stats::CogStats;
 use super::stdio::{CogOutput, LastStderr, Stream};
@@ -240,7 +240,7 @@ impl LoadedCog {
             self.limits.memory_bytes,
         );
         store.data_mut().cpu = CpuBudget::new(self.limits.handle);
-        store.set_epoch_deadline((self.limits.handle.as_millis() as u64).clamp(1, YIELD_TICKS));
+        store.set_epoch_deadline(FIRST_CHECK_TICKS);
         let bindings = self.pre.instantiate_async(&mut store).await.map_err(|e| {
             // Out of pool slots or memory: another try later may succeed.
             CallError::Transient {
@@ -317,9 +317,7 @@ impl LoadedCog {
                 tail.clear();
             }
         }
-        ready
-            .store
-            .set_epoch_deadline((budget.as_millis() as u64).clamp(1, YIELD_TICKS));
+        ready.store.set_epoch_deadline(FIRST_CHECK_TICKS);
 
         let Ready {
             store, bindings, ..

@@ -10,7 +10,7 @@ use super::bindings::{types as wit, CogPre, WIT_VERSION};
 use super::cog::{CallLimits, LoadedCog};
 use super::engine::CogEngine;
 use super::host_api::{capability_name, CogState, Grants, Services};
-use super::limits::CpuBudget;
+use super::limits::{CpuBudget, FIRST_CHECK_TICKS};
 use anyhow::{anyhow, bail, Context, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -195,7 +195,7 @@ async fn read_manifest(
     );
     let budget = Duration::from_secs(1);
     store.data_mut().cpu = CpuBudget::new(budget);
-    store.set_epoch_deadline(budget.as_millis() as u64);
+    store.set_epoch_deadline(FIRST_CHECK_TICKS);
     let bindings = pre
         .instantiate_async(&mut store)
         .await
