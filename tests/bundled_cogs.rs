@@ -318,6 +318,61 @@ async fn a_crisis_waiting_on_the_companion_holds_no_permit_reserved_for_critical
     h.stop().await;
 }
 
+/// The security cog's flood rule end to end: with the defaults (more than 6 messages
+/// in 10 s), the 7th message of a burst is deleted with one warning, and the rest of
+/// the burst are deleted without another. Who posted lately lives in the host's
+/// `cache` (every instance of the cog sees it), and none of it is written to the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_is_deleted_and_warned_once_and_its_history_is_only_cached() {
+    let dir = tempdir();
+    let mut h = host(dir.path(), &[], BUNDLED).await;
+    h.start();
+    let mut seen = Vec::new();
+    for i in 0..9 {
+        h.say("spammer", &format!("buy my stuff, offer number {i}"))
+            .await;
+        let o = h.one().await;
+        let security: Vec<&str> = o
+            .actions
+            .iter()
+            .filter(|a| a.cog == "security")
+            .map(|a| a.action.kind())
+            .collect();
+        seen.push(security);
+    }
+    let nothing: Vec<&str> = Vec::new();
+    assert_eq!(&seen[..6], vec![nothing; 6].as_slice(), "{seen:?}");
+    assert!(
+        seen[6].contains(&"delete-message") && seen[6].contains(&"warn"),
+        "{seen:?}"
+    );
+    for later in &seen[7..] {
+        assert!(
+            later.contains(&"delete-message") && !later.contains(&"warn"),
+            "{seen:?}"
+        );
+    }
+    let now = std::time::Instant::now();
+    let cached = h
+        .app
+        .cache
+        .get("security", "local", "history:spammer", now)
+        .expect("the history is cached");
+    assert!(cached.contains("\"seen\""), "{cached}");
+    let security = astra::store::Scope {
+        cog: "security",
+        guild: "local",
+    };
+    let stored = h
+        .app
+        .store
+        .list_prefix(security, "history:", 10)
+        .await
+        .unwrap();
+    assert!(stored.is_empty(), "{stored:?}");
+    h.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_warnings_in_a_day_escalate_to_a_timeout_and_are_listed() {
     let dir = tempdir();

@@ -106,7 +106,7 @@ async fn a_cog_cannot_read_files_open_sockets_read_the_environment_or_use_ungran
     assert_eq!(got["env_vars"], "ok:0:", "no environment variables");
     assert_eq!(got["env_args"], "ok:0:", "no arguments");
     // Imports it was not granted: each says `denied` (or empty), none traps.
-    for import in ["kv_get", "kv_set", "llm", "embed"] {
+    for import in ["kv_get", "kv_set", "cache_set", "llm", "embed"] {
         let v = got[import];
         assert!(
             v.starts_with("err:") && v.ends_with("Denied"),
@@ -133,13 +133,13 @@ async fn a_cog_cannot_read_files_open_sockets_read_the_environment_or_use_ungran
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cog_cannot_see_another_cogs_kv_data() {
+async fn a_cog_cannot_see_another_cogs_kv_or_cache_data() {
     let dir = tempdir();
     let mut h = host(dir.path(), &["test-echo", "test-abuser"], ABUSER).await;
     h.start();
     h.say("alice", "hello").await;
     h.one().await;
-    // The echo cog's counter is there...
+    // The echo cog's counter and its cached last message are there...
     let echo = Scope {
         cog: "test-echo",
         guild: "local",
@@ -153,12 +153,23 @@ async fn a_cog_cannot_see_another_cogs_kv_data() {
             .as_deref(),
         Some("1")
     );
-    // ...and the other cog, asking for the same key and listing everything it can,
-    // finds nothing of it.
+    let now = std::time::Instant::now();
+    assert_eq!(
+        h.app
+            .cache
+            .get("test-echo", "local", "last:alice", now)
+            .as_deref(),
+        Some("hello")
+    );
+    // ...and the other cog, asking for the same keys and listing everything it can,
+    // finds nothing of them.
     h.say("alice", "peek").await;
     let o = h.one().await;
     let peek = reply_of(&o, "test-abuser");
-    assert_eq!(peek, "peek count:alice=None keys=[]", "{peek}");
+    assert_eq!(
+        peek, "peek count:alice=None keys=[] last:alice=None",
+        "{peek}"
+    );
     h.stop().await;
 }
 

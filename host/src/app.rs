@@ -166,6 +166,8 @@ pub struct App {
     pub dispatcher: Dispatcher,
     pub outcomes: Option<mpsc::UnboundedReceiver<Outcome>>,
     pub store: Arc<dyn Store>,
+    /// the memory behind the cogs' `cache` import
+    pub cache: Arc<crate::store::Cache>,
     /// cogs that were refused at start, with the reason
     pub refused: Vec<Refusal>,
 }
@@ -188,8 +190,10 @@ impl App {
         let (llm, embed) = crate::models::services(&config)
             .await
             .context("starting the model backends")?;
+        let cache: Arc<crate::store::Cache> = Default::default();
         let services = Services {
             store: store.clone(),
+            cache: cache.clone(),
             settings: policy.clone(),
             llm,
             embed,
@@ -252,6 +256,7 @@ impl App {
             dispatcher,
             outcomes: Some(outcomes),
             store,
+            cache,
             refused,
         })
     }

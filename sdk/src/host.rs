@@ -45,6 +45,46 @@ pub mod kv {
     }
 }
 
+/// Short-lived data in the host's memory, shared by every instance of this cog and
+/// scoped to the current guild like [`kv`](crate::kv): each entry lives until its time
+/// to live runs out (at most a day) and everything is lost when the host stops. For
+/// what is only worth keeping for seconds or minutes (who posted how often lately)
+/// without a store write per message. Needs the `kv` capability.
+pub mod cache {
+    use crate::bindings::astra::bot::cache as raw;
+    use serde::{de::DeserializeOwned, Serialize};
+    use std::time::Duration;
+
+    pub use crate::bindings::astra::bot::kv::KvError;
+
+    /// The live value at `key`, if any.
+    pub fn get(key: &str) -> Result<Option<String>, KvError> {
+        raw::get(key)
+    }
+
+    /// Keep `value` at `key` for `ttl` (at most a day; rounded down to milliseconds).
+    pub fn set(key: &str, value: &str, ttl: Duration) -> Result<(), KvError> {
+        let ms = u32::try_from(ttl.as_millis()).unwrap_or(u32::MAX);
+        raw::set(key, value, ms)
+    }
+
+    /// Remove `key`; true when it held a live value.
+    pub fn delete(key: &str) -> Result<bool, KvError> {
+        raw::delete(key)
+    }
+
+    /// The JSON value at `key` decoded as `T`; `None` when absent, expired or not a `T`.
+    pub fn get_json<T: DeserializeOwned>(key: &str) -> Result<Option<T>, KvError> {
+        Ok(get(key)?.and_then(|text| serde_json::from_str(&text).ok()))
+    }
+
+    /// Keep `value` as JSON at `key` for `ttl`.
+    pub fn set_json<T: Serialize>(key: &str, value: &T, ttl: Duration) -> Result<(), KvError> {
+        let text = serde_json::to_string(value).map_err(|e| KvError::Store(e.to_string()))?;
+        set(key, &text, ttl)
+    }
+}
+
 /// This cog's settings for the current guild (`[cogs.NAME.settings]` in astra.toml).
 pub mod config {
     use crate::bindings::astra::bot::config as raw;

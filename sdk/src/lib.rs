@@ -28,7 +28,7 @@
 //! A cog's `init` (optional) runs once at load and is snapshotted, so tables built
 //! there cost nothing per instance.
 //!
-//! Modules: [`kv`], [`config`], [`log`], [`llm`], [`embed`], [`clock`] wrap the imports
+//! Modules: [`kv`], [`cache`], [`config`], [`log`], [`llm`], [`embed`], [`clock`] wrap the imports
 //! (each needs its capability granted); [`Manifest`] builds a manifest; [`text`] has
 //! small helpers every cog needs (option lookup, replies).
 
@@ -53,7 +53,7 @@ mod host;
 mod manifest;
 pub mod text;
 
-pub use host::{clock, config, embed, kv, llm, log};
+pub use host::{cache, clock, config, embed, kv, llm, log};
 pub use manifest::{CommandBuilder, Manifest};
 
 pub use bindings::astra::bot::types::{
@@ -67,10 +67,10 @@ pub use bindings::astra::bot::types::{
 pub mod prelude {
     pub use crate::text::{reply, reply_ephemeral, CommandArgs};
     pub use crate::{
-        clock, config, embed, kv, llm, log, Action, ActionTaken, Capability, Cog, CogManifest,
-        CommandInvocation, CommandReply, Event, EventKind, HandlerError, Manifest, Message,
-        MessageRef, OptionKind, OptionValue, Permission, Priority, PurgeMessages, RemoveUser,
-        SendMessage, TimeoutUser, User, Warning,
+        cache, clock, config, embed, kv, llm, log, Action, ActionTaken, Capability, Cog,
+        CogManifest, CommandInvocation, CommandReply, Event, EventKind, HandlerError, Manifest,
+        Message, MessageRef, OptionKind, OptionValue, Permission, Priority, PurgeMessages,
+        RemoveUser, SendMessage, TimeoutUser, User, Warning,
     };
 }
 

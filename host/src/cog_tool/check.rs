@@ -161,6 +161,7 @@ fn plain_words(imports: &[String], exports: &[(String, bool)]) -> String {
 fn runtime_for_checks(config: &Config) -> Result<Runtime> {
     let services = Services {
         store: Arc::new(SqliteStore::in_memory()?),
+        cache: Default::default(),
         settings: Arc::new(HostPolicy::new(Arc::new(config.clone()))),
         llm: None,
         embed: None,

@@ -20,8 +20,11 @@
 //! import charges the first to the cog's CPU budget and not the second (see
 //! `runtime/host_api/kv.rs`).
 
+mod cache;
 mod postgres;
 mod sqlite;
+
+pub use cache::{Cache, CacheFull, MAX_TTL};
 
 pub use postgres::PostgresStore;
 pub use sqlite::{SqliteStore, MAX_BATCH_AGE};

@@ -11,7 +11,7 @@
 //! - `emergency`, `links`, `profanity`: content detectors, combined by [`classify`]
 //!   (pure: see [`classify()`], tested natively and on the [`corpus`]);
 //! - `spam`: mention rules and the pure flood/duplicate history; `tracker` keeps that
-//!   history in kv (the only kv/clock user);
+//!   history in the host's short-lived `cache` (the only cache/clock user);
 //! - [`reading`]: a message's normalized views and content verdicts, and the ones
 //!   triage keeps for the handler;
 //! - [`rules`]: the rule names and the [`Verdict`] type they share;

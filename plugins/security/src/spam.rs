@@ -65,11 +65,21 @@ pub struct History {
 }
 
 impl History {
+    /// How long a history matters after its last change: the longer of the flood and
+    /// duplicate windows (older messages and warnings count for nothing).
+    pub fn kept_for(settings: &Settings) -> std::time::Duration {
+        std::time::Duration::from_millis(Self::keep_ms(settings))
+    }
+
+    fn keep_ms(settings: &Settings) -> u64 {
+        window_ms(settings.flood_seconds.max(settings.duplicate_seconds))
+    }
+
     /// Add a message unless it is already there, and forget what is older than both
     /// windows. True when something changed (the caller then saves it).
     pub fn record(&mut self, seen: Seen, settings: &Settings) -> bool {
         let before = self.seen.len();
-        let keep_ms = window_ms(settings.flood_seconds.max(settings.duplicate_seconds));
+        let keep_ms = Self::keep_ms(settings);
         self.seen.retain(|s| seen.at.saturating_sub(s.at) < keep_ms);
         let pruned = self.seen.len() != before;
         if self.seen.iter().any(|s| s.id == seen.id) {

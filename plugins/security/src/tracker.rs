@@ -1,12 +1,22 @@
-//! The only module that touches kv and the clock: loads a user's [`History`] (key
-//! `history:<user id>`, guild-scoped by the host), records the message, judges flood and
-//! duplicates, and saves it back. Used by both `triage` (which must record every
-//! message, since `handle_message` only sees the ones it flags) and `handle_message`.
+//! The only module that touches the host's data and clock: loads a user's [`History`]
+//! (key `history:<user id>`, guild-scoped by the host), records the message, judges
+//! flood and duplicates, and saves it back. Used by both `triage` (which must record
+//! every message, since `handle_message` only sees the ones it flags) and
+//! `handle_message`.
 //!
-//! kv errors never fail a message: without a store, flood and duplicate detection are
+//! The history lives in the host's `cache`, not in `kv`: it only matters for the
+//! flood and duplicate windows (seconds), every instance must see it (a user's next
+//! message may reach another instance), and a durable store write for every message
+//! of every member was most of what a busy guild cost the store. Each entry lives as
+//! long as the longer window; a restart of the host forgets who posted lately, which
+//! at worst lets one burst in progress start counting again.
+//!
+//! Errors never fail a message: without the cache, flood and duplicate detection are
 //! simply off (and the error is logged once per instance).
 
-use astra_sdk::{clock, kv};
+use std::time::Duration;
+
+use astra_sdk::{cache, clock};
 
 use crate::normalize::{stable_hash, Normalized};
 use crate::rules::{Rule, Verdict};
@@ -19,6 +29,8 @@ pub struct Tracker {
     now: u64,
     history: History,
     text: u64,
+    /// how long the history matters after this message (the longer window)
+    keep: Duration,
 }
 
 impl Tracker {
@@ -30,11 +42,11 @@ impl Tracker {
         settings: &Settings,
     ) -> Tracker {
         let key = format!("history:{user_id}");
-        let history = match kv::get_json::<History>(&key) {
+        let history = match cache::get_json::<History>(&key) {
             Ok(history) => history.unwrap_or_default(),
             Err(e) => {
                 crate::warn_once(&format!(
-                    "flood and duplicate checks are off: cannot read kv: {e}"
+                    "flood and duplicate checks are off: cannot read the cache: {e}"
                 ));
                 History::default()
             }
@@ -50,6 +62,7 @@ impl Tracker {
             now: clock::now_ms(),
             history,
             text,
+            keep: History::kept_for(settings),
         };
         let seen = Seen {
             at: tracker.now,
@@ -81,9 +94,9 @@ impl Tracker {
     }
 
     fn save(&self) {
-        if let Err(e) = kv::set_json(&self.key, &self.history) {
+        if let Err(e) = cache::set_json(&self.key, &self.history, self.keep) {
             crate::warn_once(&format!(
-                "flood and duplicate checks are off: cannot write kv: {e}"
+                "flood and duplicate checks are off: cannot write the cache: {e}"
             ));
         }
     }

@@ -17,11 +17,11 @@ use crate::store::{Scope, StoreError, StoreFuture};
 use std::time::{Duration, Instant};
 
 const MAX_KEY: usize = 512;
-const MAX_VALUE: usize = 1 << 20;
+pub(super) const MAX_VALUE: usize = 1 << 20;
 
 impl CogState {
-    /// Common checks before every kv operation.
-    fn kv_admit(&mut self, key: &str) -> Result<(), KvError> {
+    /// Common checks before every kv (and cache) operation.
+    pub(super) fn kv_admit(&mut self, key: &str) -> Result<(), KvError> {
         if !self.grants.has(Capability::Kv) {
             return Err(KvError::Denied);
         }

@@ -2,6 +2,7 @@
 //! interface). Each import checks the cog's grants on every call: a cog without the
 //! capability gets `denied` (never a trap — it is the cog's mistake, not the host's).
 
+mod cache;
 mod clock;
 mod config;
 mod embed;
@@ -12,7 +13,7 @@ mod log;
 use super::bindings::types::Capability;
 use super::limits::{CpuBudget, MemoryCap};
 use super::stdio::LastStderr;
-use crate::store::Store;
+use crate::store::{Cache, Store};
 use futures::future::BoxFuture;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -113,6 +114,8 @@ pub trait SettingsSource: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct Services {
     pub store: Arc<dyn Store>,
+    /// short-lived data behind the `cache` import, shared by every cog's instances
+    pub cache: Arc<Cache>,
     pub settings: Arc<dyn SettingsSource>,
     pub llm: Option<Arc<dyn LlmService>>,
     pub embed: Option<Arc<dyn EmbedService>>,

@@ -7,7 +7,8 @@
 //! - `llm-loop`: `llm.complete` in a loop until the host says no;
 //! - `ask`: one `llm.complete`; a timeout or unavailable model is returned as a
 //!   *transient* error (the host retries), anything else as permanent;
-//! - `peek`: tries to read another cog's kv data (`test-echo`'s counters);
+//! - `peek`: tries to read another cog's kv and cache data (`test-echo`'s counters and
+//!   last messages);
 //! - `dump-config`: replies with every setting it can read;
 //! - `slow` (anywhere in the text): one model call (an AI request that takes the
 //!   model's time), LOW when the text starts with `!low`.
@@ -132,8 +133,10 @@ impl Cog for Abuser {
                 let all = kv::list_prefix("", 1000)
                     .map_err(|e| HandlerError::Permanent(format!("{e:?}")))?;
                 let keys: Vec<&str> = all.iter().map(|(k, _)| k.as_str()).collect();
+                let cached = cache::get("last:alice")
+                    .map_err(|e| HandlerError::Permanent(format!("{e:?}")))?;
                 Ok(vec![Action::Reply(format!(
-                    "peek count:alice={theirs:?} keys={keys:?}"
+                    "peek count:alice={theirs:?} keys={keys:?} last:alice={cached:?}"
                 ))])
             }
             "dump-config" => {

@@ -43,6 +43,12 @@ impl Cog for Echo {
     fn handle_message(msg: Message) -> Result<Vec<Action>, HandlerError> {
         let n = kv::increment(&format!("count:{}", msg.author.id), 1)
             .map_err(|e| HandlerError::Permanent(e.to_string()))?;
+        cache::set(
+            &format!("last:{}", msg.author.id),
+            &msg.content,
+            std::time::Duration::from_secs(60),
+        )
+        .map_err(|e| HandlerError::Permanent(e.to_string()))?;
         let greeting: String = config::get_or("greeting", "echo".to_string());
         log::debug(&format!("message {} from {}", n, msg.author.name));
         Ok(vec![Action::Reply(format!(

@@ -111,6 +111,13 @@ fn probe() -> String {
     );
     line(
         &mut out,
+        "cache_set",
+        cache::set("mine", "1", std::time::Duration::from_secs(1))
+            .map(|_| "set".into())
+            .map_err(|e| format!("{e:?}")),
+    );
+    line(
+        &mut out,
         "llm",
         llm::complete(vec![llm::user("hi")], 8, 0.0).map_err(|e| format!("{e:?}")),
     );
