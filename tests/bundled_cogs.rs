@@ -6,6 +6,7 @@
 mod common;
 
 use astra::event::{Action, OptionValue, OutcomeKind, Permission, Priority};
+use astra::runtime::{Export, Returned};
 use common::*;
 
 const BUNDLED: &str = "bundled_cogs = true\n[llm]\nbackend = \"stand-in\"\nstand_in_delay_ms = 5\n[embed]\nbackend = \"none\"\n";
@@ -371,6 +372,40 @@ async fn a_flood_is_deleted_and_warned_once_and_its_history_is_only_cached() {
         .unwrap();
     assert!(stored.is_empty(), "{stored:?}");
     h.stop().await;
+}
+
+/// A call says whether it used the store, so the dispatcher knows which outcomes must
+/// wait for a commit: the security cog's handling of abuse reads and writes only the
+/// host's cache (its warning needs no commit, and no wait for the store's lock), while
+/// analytics counts the message in kv (its outcome waits for the commit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_says_whether_it_used_the_store() {
+    let dir = tempdir();
+    let h = host(dir.path(), &[], BUNDLED).await;
+    let msg = astra::gateway::local::message("member", "you are a fucking idiot", "Astra");
+    let wit = astra::runtime::convert::message_to_wit(&msg);
+    let call = |name: &'static str| {
+        let cog = h.app.runtime.cog(name).unwrap();
+        let wit = wit.clone();
+        let guild = msg.guild_id.clone();
+        async move {
+            let mut used_store = false;
+            let returned = cog
+                .call_noting_store_use(&guild, Export::Handle(&wit), &mut used_store)
+                .await
+                .unwrap();
+            let actions = match returned {
+                Returned::Actions(actions) => actions.len(),
+                _ => panic!("handle-message returns actions"),
+            };
+            (actions, used_store)
+        }
+    };
+    let (actions, used_store) = call("security").await;
+    assert!(actions >= 2, "deleted and warned: {actions} actions");
+    assert!(!used_store, "security's history is in the cache");
+    let (_, used_store) = call("analytics").await;
+    assert!(used_store, "analytics counts in kv");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -73,8 +73,15 @@ impl Dispatcher {
         let _permit = self.inner.general.acquire().await;
         let invocation = command_to_wit(&command);
         let work = async {
+            // A reply is always committed before it is sent (below), used store or not.
+            let mut used_store = false;
             let reply = self
-                .call_with_retries(&cog, &command.guild_id, Export::Command(&invocation))
+                .call_with_retries(
+                    &cog,
+                    &command.guild_id,
+                    Export::Command(&invocation),
+                    &mut used_store,
+                )
                 .await?;
             let Returned::Reply(mut reply) = reply else {
                 unreachable!("handle-command returns a reply");
@@ -87,6 +94,7 @@ impl Dispatcher {
                     &command.channel_id,
                     &command.id,
                     &vetted.accepted,
+                    &mut used_store,
                 )
                 .await;
             for e in errors {

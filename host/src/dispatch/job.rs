@@ -33,6 +33,8 @@ pub struct Carried {
     pub done: Vetted,
     /// how many of `done`'s actions an early outcome delivered, and when
     pub early: Option<(usize, Duration)>,
+    /// the CRITICAL part used the store and its writes may not be committed yet
+    pub uncommitted: bool,
 }
 
 impl Job {

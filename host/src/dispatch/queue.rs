@@ -184,6 +184,7 @@ mod tests {
                     priority: Priority::Critical,
                     done: Vetted::default(),
                     early: None,
+                    uncommitted: false,
                 })
             }),
         }

@@ -4,11 +4,13 @@
 //! cogs that watch them, all under the task timeout; then give the permit back and,
 //! once the cogs' writes are stored, settle the outcome.
 //!
-//! A CRITICAL job stops before its first HIGH or NORMAL handler: its actions so far go
-//! out in an early outcome (when a gateway asked for them) and the rest of the message
-//! is queued as a continuation job at that handler's priority. So a care reply never
-//! waits for a model call, and a slow answer never holds a permit reserved for
-//! CRITICAL work. Each part runs under its own task timeout.
+//! A CRITICAL job stops before its first HIGH or NORMAL handler — and, when a gateway
+//! takes early outcomes, before its first LOW one — : its actions so far go out in an
+//! early outcome (when a gateway asked for them) and the rest of the message is queued
+//! as a continuation job at that handler's priority. So a care reply never waits for a
+//! model call, a warning never waits for analytics' bookkeeping, and a slow answer
+//! never holds a permit reserved for CRITICAL work. Each part runs under its own task
+//! timeout.
 
 use super::actions::{vet, Vetted};
 use super::job::{Carried, Job};
@@ -27,6 +29,8 @@ struct Handled {
     errors: Vec<String>,
     /// a CRITICAL job stopped here: the index of its first HIGH or NORMAL handler
     rest: Option<usize>,
+    /// a call used the store (see [`LoadedCog::call_noting_store_use`])
+    used_store: bool,
 }
 
 impl Dispatcher {
@@ -34,26 +38,33 @@ impl Dispatcher {
         let active = self.inner.metrics.job_started();
         let timeout = self.inner.config.task_timeout;
         let work = self.handle(&job);
-        let (kind, error, vetted) = match tokio::time::timeout(timeout, work).await {
+        let (kind, error, vetted, stored) = match tokio::time::timeout(timeout, work).await {
             Ok(Handled {
                 vetted,
                 errors,
                 rest: Some(at),
+                used_store,
             }) => {
-                let Some(job) = self.hand_on(job, vetted, errors, at) else {
+                let Some(job) = self.hand_on(job, vetted, errors, at, used_store) else {
                     return; // queued; the continuation settles the message
                 };
                 // No room in the queues: the continuation runs here and now.
                 drop(active);
                 return Box::pin(self.run_job(job, permit)).await;
             }
-            Ok(Handled { vetted, errors, .. }) => {
+            Ok(Handled {
+                vetted,
+                errors,
+                used_store,
+                ..
+            }) => {
                 let mut all = job.errors.clone();
                 all.extend(errors);
+                let stored = used_store || job.carried.as_ref().is_some_and(|c| c.uncommitted);
                 if all.is_empty() {
-                    (OutcomeKind::Processed, None, vetted)
+                    (OutcomeKind::Processed, None, vetted, stored)
                 } else {
-                    (OutcomeKind::Failed, Some(all.join("; ")), vetted)
+                    (OutcomeKind::Failed, Some(all.join("; ")), vetted, stored)
                 }
             }
             Err(_) => (
@@ -63,12 +74,14 @@ impl Dispatcher {
                     timeout.as_millis()
                 )),
                 Vetted::default(),
+                // a call cut off by the timeout may have used the store
+                true,
             ),
         };
         // The cogs are done: the next job may run while this one's writes are stored.
         drop(active);
         drop(permit);
-        let (kind, error) = match self.writes_durable(job.priority).await {
+        let (kind, error) = match self.writes_durable(job.priority, stored).await {
             Ok(()) => (kind, error),
             Err(e) => (
                 OutcomeKind::Failed,
@@ -82,12 +95,27 @@ impl Dispatcher {
     /// actions early (their writes committed first) if a gateway asked, and queue the
     /// rest of the message as a continuation at the priority of handler `at`. Returns
     /// the continuation when the queues have no room for it (the caller runs it).
-    fn hand_on(&self, job: Job, vetted: Vetted, errors: Vec<String>, at: usize) -> Option<Job> {
+    fn hand_on(
+        &self,
+        job: Job,
+        vetted: Vetted,
+        errors: Vec<String>,
+        at: usize,
+        used_store: bool,
+    ) -> Option<Job> {
         let mut early = None;
+        let mut uncommitted = used_store;
         if !vetted.accepted.is_empty() && self.delivers_early() {
-            // An outcome never reports a write a crash could lose.
-            match self.inner.runtime.store().commit_now() {
+            // An outcome never reports a write a crash could lose (nor what a read saw
+            // of others' writes): commit first, unless no handler used the store.
+            let committed = if used_store {
+                self.inner.runtime.store().commit_now()
+            } else {
+                Ok(())
+            };
+            match committed {
                 Ok(()) => {
+                    uncommitted = false;
                     let ready = job.received.elapsed();
                     self.send_early(&job, vetted.accepted.clone(), ready);
                     early = Some((vetted.accepted.len(), ready));
@@ -108,6 +136,7 @@ impl Dispatcher {
                 priority: job.priority,
                 done: vetted,
                 early,
+                uncommitted,
             })),
             message: job.message,
             wit_message: job.wit_message,
@@ -130,8 +159,13 @@ impl Dispatcher {
 
     /// Wait until what the cogs wrote for this job is in the store, so an outcome never
     /// reports a write a crash could lose: CRITICAL work commits at once; the rest
-    /// waits for the store's next group commit (SQLite: at most `MAX_BATCH_AGE`).
-    async fn writes_durable(&self, priority: Priority) -> Result<(), StoreError> {
+    /// waits for the store's next group commit (SQLite: at most `MAX_BATCH_AGE`). A job
+    /// whose calls never used the store (`stored` false: no write, and no read that
+    /// could have seen another call's uncommitted write) has nothing to wait for.
+    async fn writes_durable(&self, priority: Priority, stored: bool) -> Result<(), StoreError> {
+        if !stored {
+            return Ok(());
+        }
         let store = self.inner.runtime.store();
         if priority == Priority::Critical {
             store.commit_now()
@@ -150,12 +184,14 @@ impl Dispatcher {
     /// priority still run, and so do LOW ones (bookkeeping: analytics still counts the
     /// message).
     ///
-    /// A CRITICAL job stops before its first HIGH or NORMAL handler that is to run
-    /// (`Handled::rest`); the moderation events of its actions are delivered first.
+    /// A CRITICAL job stops before its first handler that is to run at a priority it
+    /// hands on (see [`Dispatcher::hands_on_before`]; `Handled::rest`); the moderation
+    /// events of its actions are delivered first.
     async fn handle(&self, job: &Job) -> Handled {
         let mut vetted = Vetted::default();
         let mut errors = Vec::new();
         let mut rest = None;
+        let mut used_store = false;
         let guild = &job.message.guild_id;
         let mut deleted_at: Option<Priority> = None;
         for (i, (cog, priority)) in job.handlers.iter().enumerate() {
@@ -163,14 +199,17 @@ impl Dispatcher {
                 tracing::debug!(cog = %cog.name, "not called: a more urgent cog deleted the message");
                 continue;
             }
-            if job.priority == Priority::Critical
-                && matches!(priority, Priority::High | Priority::Normal)
-            {
+            if job.priority == Priority::Critical && self.hands_on_before(*priority) {
                 rest = Some(i);
                 break;
             }
             match self
-                .call_with_retries(cog, guild, Export::Handle(&job.wit_message))
+                .call_with_retries(
+                    cog,
+                    guild,
+                    Export::Handle(&job.wit_message),
+                    &mut used_store,
+                )
                 .await
             {
                 Ok(Returned::Actions(actions)) => {
@@ -192,6 +231,7 @@ impl Dispatcher {
                 &job.message.channel_id,
                 &job.message.id,
                 &vetted.accepted,
+                &mut used_store,
             )
             .await;
         vetted.extend(events.0);
@@ -200,17 +240,33 @@ impl Dispatcher {
             vetted,
             errors,
             rest,
+            used_store,
+        }
+    }
+
+    /// Does a CRITICAL job stop before a handler at `priority`, handing the rest of the
+    /// message on as a continuation? Always before HIGH and NORMAL ones (a model call must
+    /// not hold a CRITICAL permit); before LOW ones (bookkeeping: analytics' counters and
+    /// their commit) only when a gateway takes early outcomes, so the warning goes out
+    /// without waiting for them — otherwise the message's one outcome would only wait
+    /// longer, for a second trip through the queues.
+    fn hands_on_before(&self, priority: Priority) -> bool {
+        match priority {
+            Priority::Critical => false,
+            Priority::High | Priority::Normal => true,
+            Priority::Low => self.delivers_early(),
         }
     }
 
     /// Call `export` on `cog`, retrying transient failures up to the configured number
     /// of times with doubling backoff. A trap, a deadline or the memory cap is never
-    /// retried.
+    /// retried. Sets `used_store` when an attempt used the store.
     pub(super) async fn call_with_retries(
         &self,
         cog: &LoadedCog,
         guild: &str,
         export: Export<'_>,
+        used_store: &mut bool,
     ) -> Result<Returned, CallError> {
         let retries = self.inner.config.retries;
         let mut backoff = self.inner.config.retry_backoff;
@@ -222,7 +278,7 @@ impl Dispatcher {
                 Export::Command(c) => Export::Command(c),
                 Export::Event(e) => Export::Event(e),
             };
-            match cog.call(guild, export).await {
+            match cog.call_noting_store_use(guild, export, used_store).await {
                 Err(e) if e.is_transient() && attempt < retries => {
                     attempt += 1;
                     self.inner.metrics.retried();
@@ -250,6 +306,7 @@ impl Dispatcher {
         channel: &str,
         message_id: &str,
         accepted: &[CogAction],
+        used_store: &mut bool,
     ) -> (Vetted, Vec<String>) {
         let mut vetted = Vetted::default();
         let mut errors = Vec::new();
@@ -279,7 +336,7 @@ impl Dispatcher {
             });
             for watcher in watchers.iter().filter(|w| *w.name != *action.cog) {
                 match self
-                    .call_with_retries(watcher, guild, Export::Event(&event))
+                    .call_with_retries(watcher, guild, Export::Event(&event), used_store)
                     .await
                 {
                     Ok(Returned::Actions(actions)) => vetted.extend(vet(watcher, actions)),

@@ -258,6 +258,19 @@ impl LoadedCog {
     /// Call one export for a message or command in `guild`.
     /// A cog whose circuit breaker is open is not called: `CallError::Suspended`.
     pub async fn call(&self, guild: &str, export: Export<'_>) -> Result<Returned, CallError> {
+        self.call_noting_store_use(guild, export, &mut false).await
+    }
+
+    /// [`LoadedCog::call`], setting `used_store` when the call used the store (any `kv`
+    /// operation, reads too: a read sees other calls' writes before their commit).
+    /// Whoever reports the result of calls that never used it need not wait for a
+    /// commit: nothing they report can be lost by a crash.
+    pub async fn call_noting_store_use(
+        &self,
+        guild: &str,
+        export: Export<'_>,
+        used_store: &mut bool,
+    ) -> Result<Returned, CallError> {
         if let Err(s) = self.breaker.admit() {
             return Err(CallError::Suspended {
                 cog: self.name.to_string(),
@@ -269,7 +282,7 @@ impl LoadedCog {
             .grants
             .has(wit::Capability::Kv)
             .then(|| WriteBatch::start(&*self.services.store));
-        let mut result = self.call_inner(guild, export).await;
+        let mut result = self.call_inner(guild, export, used_store).await;
         if let Some(Err(e)) = batch.map(WriteBatch::finish) {
             // The cog was told its writes were made: they were not. Worth a retry.
             result = Err(CallError::Transient {
@@ -292,7 +305,12 @@ impl LoadedCog {
         result
     }
 
-    async fn call_inner(&self, guild: &str, export: Export<'_>) -> Result<Returned, CallError> {
+    async fn call_inner(
+        &self,
+        guild: &str,
+        export: Export<'_>,
+        used_store: &mut bool,
+    ) -> Result<Returned, CallError> {
         let mut ready = match self.pool.take() {
             Some(ready) => ready,
             None => self.fresh().await?,
@@ -312,6 +330,7 @@ impl LoadedCog {
             state.guild.clear();
             state.guild.push_str(guild);
             state.kv_ops = 0;
+            state.used_store = false;
             state.cpu = CpuBudget::new(budget);
             if let Ok(mut tail) = state.last_stderr.lock() {
                 tail.clear();
@@ -323,6 +342,7 @@ impl LoadedCog {
             store, bindings, ..
         } = &mut ready;
         let outcome = run_export(bindings, store, export).await;
+        *used_store |= store.data().used_store;
         match outcome {
             Ok(Ok(returned)) => {
                 self.pool.give_back(ready);

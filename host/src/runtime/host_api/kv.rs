@@ -88,6 +88,7 @@ impl Host for CogState {
         if let Err(e) = self.kv_admit(&key) {
             return Ok(Err(e));
         }
+        self.used_store = true;
         let pending = self.services.store.get(scope!(self), &key);
         Ok(wait_for_store(&mut self.cpu.waited, pending).await)
     }
@@ -96,6 +97,7 @@ impl Host for CogState {
         if let Err(e) = self.kv_admit(&key) {
             return Ok(Err(e));
         }
+        self.used_store = true;
         if value.len() > MAX_VALUE {
             return Ok(Err(KvError::TooLarge));
         }
@@ -107,6 +109,7 @@ impl Host for CogState {
         if let Err(e) = self.kv_admit(&key) {
             return Ok(Err(e));
         }
+        self.used_store = true;
         let pending = self.services.store.delete(scope!(self), &key);
         Ok(wait_for_store(&mut self.cpu.waited, pending).await)
     }
@@ -119,6 +122,7 @@ impl Host for CogState {
         if let Err(e) = self.kv_admit(&key) {
             return Ok(Err(e));
         }
+        self.used_store = true;
         let pending = self.services.store.increment(scope!(self), &key, delta);
         Ok(wait_for_store(&mut self.cpu.waited, pending).await)
     }
@@ -131,6 +135,7 @@ impl Host for CogState {
         if let Err(e) = self.kv_admit(&prefix) {
             return Ok(Err(e));
         }
+        self.used_store = true;
         let limit = limit.min(10_000);
         let pending = self
             .services

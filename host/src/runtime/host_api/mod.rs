@@ -134,6 +134,9 @@ pub struct CogState {
     /// guild of the message or command being handled (scopes kv and config)
     pub guild: String,
     pub kv_ops: u32,
+    /// the call in progress used the store (any `kv` operation: a read may see writes
+    /// of other calls not committed yet)
+    pub used_store: bool,
     pub cpu: CpuBudget,
     pub memory: MemoryCap,
     pub last_stderr: LastStderr,
@@ -156,6 +159,7 @@ impl CogState {
             services,
             guild: String::new(),
             kv_ops: 0,
+            used_store: false,
             cpu: CpuBudget::new(Duration::from_secs(1)),
             memory: MemoryCap::new(memory_bytes),
             last_stderr,
