@@ -299,15 +299,24 @@ async fn a_crisis_waiting_on_the_companion_holds_no_permit_reserved_for_critical
         assert!(kinds(&early).contains(&("security".into(), "reply")));
     }
     // ... and their answers wait for the model as HIGH work, on the general permit.
-    // Abuse arriving now is CRITICAL: the reserved permit is free for it, so it is
-    // settled before either companion answer (each times out after 3 s).
+    // Abuse arriving now is CRITICAL: the reserved permit is free for it, so its
+    // warning goes out, and it is settled (analytics' bookkeeping runs right after the
+    // warning, on the same permit), before either companion answer (each times out
+    // after 3 s).
     let abuse = h.say("mallory", "you are a fucking idiot").await;
     let first = h.one().await;
     assert_eq!(
         first.id, abuse,
         "the abuse waited for the crises' model calls"
     );
+    assert!(first.early, "{first:?}");
     assert!(kinds(&first).contains(&("security".into(), "delete-message")));
+    let settled = h.one().await;
+    assert_eq!(
+        (settled.id.as_str(), settled.early),
+        (abuse.as_str(), false),
+        "the abuse's bookkeeping waited for the crises' model calls"
+    );
     let rest = h.outcomes(2).await;
     for id in &crises {
         let o = &rest[id];

@@ -48,7 +48,8 @@ impl Dispatcher {
                 let Some(job) = self.hand_on(job, vetted, errors, at, used_store) else {
                     return; // queued; the continuation settles the message
                 };
-                // No room in the queues: the continuation runs here and now.
+                // Bookkeeping only, or no room in the queues: the continuation runs here
+                // and now.
                 drop(active);
                 return Box::pin(self.run_job(job, permit)).await;
             }
@@ -94,7 +95,8 @@ impl Dispatcher {
     /// A CRITICAL job's handlers up to `at` are done (`vetted`, `errors`): send their
     /// actions early (their writes committed first) if a gateway asked, and queue the
     /// rest of the message as a continuation at the priority of handler `at`. Returns
-    /// the continuation when the queues have no room for it (the caller runs it).
+    /// the continuation when the caller is to run it now: when only LOW bookkeeping is
+    /// left, or the queues have no room for it.
     fn hand_on(
         &self,
         job: Job,
@@ -142,6 +144,13 @@ impl Dispatcher {
             wit_message: job.wit_message,
             received: job.received,
         };
+        if continuation.priority == Priority::Low {
+            // Only bookkeeping is left (analytics' counters): it runs now, in this task,
+            // as it did before the warning went out early — a second trip through the
+            // queues would only run it on the background lane at the same time as the
+            // next CRITICAL jobs, contending with them for the store.
+            return Some(continuation);
+        }
         match self.inner.queues.try_push(continuation) {
             Ok(Pushed::Queued) => None,
             Ok(Pushed::Displaced(shed)) => {
