@@ -4,12 +4,13 @@
 //! cogs that watch them, all under the task timeout; then give the permit back and,
 //! once the cogs' writes are stored, settle the outcome.
 //!
-//! A CRITICAL job stops before its first HIGH or NORMAL handler — and, when a gateway
-//! takes early outcomes, before its first LOW one — : its actions so far go out in an
-//! early outcome (when a gateway asked for them) and the rest of the message is queued
-//! as a continuation job at that handler's priority. So a care reply never waits for a
-//! model call, a warning never waits for analytics' bookkeeping, and a slow answer
-//! never holds a permit reserved for CRITICAL work. Each part runs under its own task
+//! A CRITICAL job stops before its first HIGH or NORMAL handler: its actions so far go
+//! out in an early outcome (when a gateway asked for them) and the rest of the message
+//! is queued as a continuation job at that handler's priority. So a care reply never
+//! waits for a model call, and a slow answer never holds a permit reserved for
+//! CRITICAL work. When a gateway takes early outcomes, a CRITICAL job also stops
+//! before its first LOW handler, so a warning never waits for analytics' bookkeeping;
+//! that continuation runs at once, in the same task. Each part runs under its own task
 //! timeout.
 
 use super::actions::{vet, Vetted};
