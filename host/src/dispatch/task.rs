@@ -258,8 +258,8 @@ impl Dispatcher {
     /// message on as a continuation? Always before HIGH and NORMAL ones (a model call must
     /// not hold a CRITICAL permit); before LOW ones (bookkeeping: analytics' counters and
     /// their commit) only when a gateway takes early outcomes, so the warning goes out
-    /// without waiting for them — otherwise the message's one outcome would only wait
-    /// longer, for a second trip through the queues.
+    /// without waiting for them (the continuation then runs at once, see
+    /// [`Dispatcher::hand_on`]) — without early outcomes the split would gain nothing.
     fn hands_on_before(&self, priority: Priority) -> bool {
         match priority {
             Priority::Critical => false,

@@ -231,6 +231,13 @@ impl LoadedCog {
         store
     }
 
+    /// Give `store`'s next call a fresh CPU budget: the budget and its first epoch
+    /// check, one tick away, which takes the CPU clock's baseline (see `limits.rs`).
+    pub(super) fn start_budget(store: &mut Store<CogState>, budget: std::time::Duration) {
+        store.data_mut().cpu = CpuBudget::new(budget);
+        store.set_epoch_deadline(FIRST_CHECK_TICKS);
+    }
+
     async fn fresh(&self) -> Result<Ready, CallError> {
         let mut store = Self::new_store(
             self.pre.engine(),
@@ -239,8 +246,7 @@ impl LoadedCog {
             self.services.clone(),
             self.limits.memory_bytes,
         );
-        store.data_mut().cpu = CpuBudget::new(self.limits.handle);
-        store.set_epoch_deadline(FIRST_CHECK_TICKS);
+        Self::start_budget(&mut store, self.limits.handle);
         let bindings = self.pre.instantiate_async(&mut store).await.map_err(|e| {
             // Out of pool slots or memory: another try later may succeed.
             CallError::Transient {
@@ -331,12 +337,11 @@ impl LoadedCog {
             state.guild.push_str(guild);
             state.kv_ops = 0;
             state.used_store = false;
-            state.cpu = CpuBudget::new(budget);
             if let Ok(mut tail) = state.last_stderr.lock() {
                 tail.clear();
             }
         }
-        ready.store.set_epoch_deadline(FIRST_CHECK_TICKS);
+        Self::start_budget(&mut ready.store, budget);
 
         let Ready {
             store, bindings, ..

@@ -10,7 +10,6 @@ use super::bindings::{types as wit, CogPre, WIT_VERSION};
 use super::cog::{CallLimits, LoadedCog};
 use super::engine::CogEngine;
 use super::host_api::{capability_name, CogState, Grants, Services};
-use super::limits::{CpuBudget, FIRST_CHECK_TICKS};
 use anyhow::{anyhow, bail, Context, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -194,8 +193,7 @@ async fn read_manifest(
         64 << 20,
     );
     let budget = Duration::from_secs(1);
-    store.data_mut().cpu = CpuBudget::new(budget);
-    store.set_epoch_deadline(FIRST_CHECK_TICKS);
+    LoadedCog::start_budget(&mut store, budget);
     let bindings = pre
         .instantiate_async(&mut store)
         .await

@@ -16,7 +16,6 @@
 use super::cog::LoadedCog;
 use super::engine::CogEngine;
 use super::host_api::{CogState, Grants, Services};
-use super::limits::{CpuBudget, FIRST_CHECK_TICKS};
 use anyhow::{anyhow, Context, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,8 +74,7 @@ pub async fn snapshot(
         services.clone(),
         256 << 20,
     );
-    store.data_mut().cpu = CpuBudget::new(INIT_BUDGET);
-    store.set_epoch_deadline(FIRST_CHECK_TICKS);
+    LoadedCog::start_budget(&mut store, INIT_BUDGET);
     let instance = linker
         .instantiate_async(&mut store, &component)
         .await
@@ -107,8 +105,7 @@ pub async fn snapshot(
 
     // The snapshot reads memories and globals through accessor calls: give them a
     // fresh budget (init may have used most of its own).
-    store.data_mut().cpu = CpuBudget::new(INIT_BUDGET);
-    store.set_epoch_deadline(FIRST_CHECK_TICKS);
+    LoadedCog::start_budget(&mut store, INIT_BUDGET);
     let mut access = Access {
         store: &mut store,
         instance,

@@ -91,11 +91,15 @@ impl Cache {
         self.sweep_if_due(now, false);
         let scoped = scoped(cog, guild, key);
         let size = scoped.len() + value.len();
-        let replaced = self.entries.get(&scoped).map_or(0, |e| e.size);
-        if (self.held(cog) + size).saturating_sub(replaced) > self.budget_per_cog {
+        // Would the cog pass its budget? Only a cog near it needs to count the entry
+        // this replaces (one more lookup) and, failing that, sweep.
+        let replaced = || self.entries.get(&scoped).map_or(0, |e| e.size);
+        let over = |replaced: usize| {
+            (self.held(cog) + size).saturating_sub(replaced) > self.budget_per_cog
+        };
+        if over(0) && over(replaced()) {
             self.sweep_if_due(now, true);
-            let replaced = self.entries.get(&scoped).map_or(0, |e| e.size);
-            if (self.held(cog) + size).saturating_sub(replaced) > self.budget_per_cog {
+            if over(replaced()) {
                 return Err(CacheFull);
             }
         }

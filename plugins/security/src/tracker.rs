@@ -14,8 +14,6 @@
 //! Errors never fail a message: without the cache, flood and duplicate detection are
 //! simply off (and the error is logged once per instance).
 
-use std::time::Duration;
-
 use astra_sdk::{cache, clock};
 
 use crate::normalize::{stable_hash, Normalized};
@@ -29,8 +27,6 @@ pub struct Tracker {
     now: u64,
     history: History,
     text: u64,
-    /// how long the history matters after this message (the longer window)
-    keep: Duration,
 }
 
 impl Tracker {
@@ -62,7 +58,6 @@ impl Tracker {
             now: clock::now_ms(),
             history,
             text,
-            keep: History::kept_for(settings),
         };
         let seen = Seen {
             at: tracker.now,
@@ -70,7 +65,7 @@ impl Tracker {
             text,
         };
         if tracker.history.record(seen, settings) {
-            tracker.save();
+            tracker.save(settings);
         }
         tracker
     }
@@ -88,13 +83,15 @@ impl Tracker {
         let before = self.history.clone();
         let warn = self.history.take_warning(rule, self.now, settings);
         if self.history != before {
-            self.save();
+            self.save(settings);
         }
         warn
     }
 
-    fn save(&self) {
-        if let Err(e) = cache::set_json(&self.key, &self.history, self.keep) {
+    /// Keep the history for as long as it matters (the longer window).
+    fn save(&self, settings: &Settings) {
+        let keep = History::kept_for(settings);
+        if let Err(e) = cache::set_json(&self.key, &self.history, keep) {
             crate::warn_once(&format!(
                 "flood and duplicate checks are off: cannot write the cache: {e}"
             ));

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 impl Host for CogState {
     fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<String>, KvError>> {
-        if let Err(e) = self.kv_admit(&key) {
+        if let Err(e) = self.admit(&key) {
             return Ok(Err(e));
         }
         let cache = &self.services.cache;
@@ -27,7 +27,7 @@ impl Host for CogState {
         value: String,
         ttl_ms: u32,
     ) -> wasmtime::Result<Result<(), KvError>> {
-        if let Err(e) = self.kv_admit(&key) {
+        if let Err(e) = self.admit(&key) {
             return Ok(Err(e));
         }
         if value.len() > MAX_VALUE {
@@ -41,7 +41,7 @@ impl Host for CogState {
     }
 
     fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, KvError>> {
-        if let Err(e) = self.kv_admit(&key) {
+        if let Err(e) = self.admit(&key) {
             return Ok(Err(e));
         }
         let cache = &self.services.cache;

@@ -20,8 +20,15 @@ const MAX_KEY: usize = 512;
 pub(super) const MAX_VALUE: usize = 1 << 20;
 
 impl CogState {
-    /// Common checks before every kv (and cache) operation.
-    pub(super) fn kv_admit(&mut self, key: &str) -> Result<(), KvError> {
+    /// [`CogState::admit`] for a `kv` operation, which uses the store.
+    fn kv_admit(&mut self, key: &str) -> Result<(), KvError> {
+        self.admit(key)?;
+        self.used_store = true;
+        Ok(())
+    }
+
+    /// Common checks before every kv and cache operation.
+    pub(super) fn admit(&mut self, key: &str) -> Result<(), KvError> {
         if !self.grants.has(Capability::Kv) {
             return Err(KvError::Denied);
         }
@@ -88,7 +95,6 @@ impl Host for CogState {
         if let Err(e) = self.kv_admit(&key) {
             return Ok(Err(e));
         }
-        self.used_store = true;
         let pending = self.services.store.get(scope!(self), &key);
         Ok(wait_for_store(&mut self.cpu.waited, pending).await)
     }
@@ -97,7 +103,6 @@ impl Host for CogState {
         if let Err(e) = self.kv_admit(&key) {
             return Ok(Err(e));
         }
-        self.used_store = true;
         if value.len() > MAX_VALUE {
             return Ok(Err(KvError::TooLarge));
         }
@@ -109,7 +114,6 @@ impl Host for CogState {
         if let Err(e) = self.kv_admit(&key) {
             return Ok(Err(e));
         }
-        self.used_store = true;
         let pending = self.services.store.delete(scope!(self), &key);
         Ok(wait_for_store(&mut self.cpu.waited, pending).await)
     }
@@ -122,7 +126,6 @@ impl Host for CogState {
         if let Err(e) = self.kv_admit(&key) {
             return Ok(Err(e));
         }
-        self.used_store = true;
         let pending = self.services.store.increment(scope!(self), &key, delta);
         Ok(wait_for_store(&mut self.cpu.waited, pending).await)
     }
@@ -135,7 +138,6 @@ impl Host for CogState {
         if let Err(e) = self.kv_admit(&prefix) {
             return Ok(Err(e));
         }
-        self.used_store = true;
         let limit = limit.min(10_000);
         let pending = self
             .services

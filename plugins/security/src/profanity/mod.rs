@@ -67,16 +67,24 @@ pub fn check(norm: &Normalized, settings: &Settings) -> Option<Verdict> {
     // First the text as written (rustrict undoes most evasions itself and knows where
     // words end), then our word skeletons, which also undo the evasions it misses
     // (`f a g`, mixed leetspeak).
-    let threshold = threshold(settings.profanity_level);
-    let as_written = blank_safe_words(&blank_non_words(&norm.plain), &settings.allow_words);
+    let texts = texts_to_read(norm, &words, &settings.allow_words, Reads::of);
+    rustrict_verdict(&texts, threshold(settings.profanity_level))
+}
+
+/// The text as written and, when `reads` says it is worth it, the word skeletons
+/// (`words` joined): what rustrict reads, in that order.
+fn texts_to_read(
+    norm: &Normalized,
+    words: &[String],
+    allow_words: &[String],
+    reads: impl Fn(&str, &str) -> Reads,
+) -> Vec<String> {
+    let as_written = blank_safe_words(&blank_non_words(&norm.plain), allow_words);
     let skeletons = blank_non_words(&words.join(" "));
-    // Most messages read the same both ways: then one pass is enough.
-    let texts = if Reads::of(&as_written, &skeletons) == Reads::Once {
-        vec![as_written]
-    } else {
-        vec![as_written, skeletons]
-    };
-    rustrict_verdict(&texts, threshold)
+    match reads(&as_written, &skeletons) {
+        Reads::Once => vec![as_written],
+        Reads::Twice => vec![as_written, skeletons],
+    }
 }
 
 /// How many times rustrict must read a message: its skeletons are worth a second
@@ -429,13 +437,8 @@ mod tests {
     fn rustrict_says(text: &str, settings: &Settings, twice: bool) -> Option<String> {
         let norm = Normalized::new(text);
         let (words, _) = words_to_read(&norm, &settings.allow_words);
-        let as_written = blank_safe_words(&blank_non_words(&norm.plain), &settings.allow_words);
-        let skeletons = blank_non_words(&words.join(" "));
-        let texts = if twice || Reads::of(&as_written, &skeletons) == Reads::Twice {
-            vec![as_written, skeletons]
-        } else {
-            vec![as_written]
-        };
+        let reads = |a: &str, s: &str| if twice { Reads::Twice } else { Reads::of(a, s) };
+        let texts = texts_to_read(&norm, &words, &settings.allow_words, reads);
         rustrict_verdict(&texts, threshold(settings.profanity_level)).map(|v| v.reason())
     }
 
