@@ -460,6 +460,72 @@ async fn three_warnings_in_a_day_escalate_to_a_timeout_and_are_listed() {
     h.stop().await;
 }
 
+/// With early outcomes, a warning waits only for the cogs that may act on it: the
+/// moderation cog's escalation ladder hears of each warning before the warning goes
+/// out (the third one's timeout is in the early outcome), while a LOW bookkeeper that
+/// watches moderation actions (like analytics) hears of it with its own LOW call,
+/// after the early outcome: its reaction is in the settled outcome only, and it hears
+/// of each warning exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_early_outcomes_bookkeepers_hear_of_a_warning_after_it_went_out() {
+    let dir = tempdir();
+    let toml = format!("{BUNDLED}[cogs.test-bookkeeper]\ngrants = [\"kv\", \"modlog\"]\n");
+    let mut h = host(dir.path(), &["test-bookkeeper"], &toml).await;
+    h.dispatcher().deliver_early();
+    h.start();
+    let insults = [
+        "you are a fucking idiot",
+        "shut up bitch",
+        "what a piece of shit you are",
+    ];
+    let heard = |o: &astra::event::Outcome| -> Vec<String> {
+        o.actions
+            .iter()
+            .filter(|a| a.cog == "test-bookkeeper")
+            .filter_map(|a| match &a.action {
+                Action::LogToModlog { content } => Some(content.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    for (i, text) in insults.into_iter().enumerate() {
+        h.say("troll", text).await;
+        let early = h.one().await;
+        assert!(early.early, "the warning goes out early: {early:?}");
+        assert!(kinds(&early).contains(&("security".into(), "warn")));
+        assert!(heard(&early).is_empty(), "{:?}", early.actions);
+        let escalated = early
+            .actions
+            .iter()
+            .any(|a| a.cog == "moderation" && matches!(a.action, Action::Timeout { .. }));
+        assert_eq!(escalated, i == 2, "the third warning escalates early");
+
+        let settled = h.one().await;
+        assert!(!settled.early && settled.id == early.id, "{settled:?}");
+        assert_eq!(settled.outcome, OutcomeKind::Processed, "{settled:?}");
+        assert_eq!(
+            heard(&settled),
+            vec![format!("bookkeeper heard warn by security (#{})", i + 1)],
+            "{:?}",
+            settled.actions
+        );
+    }
+    let scope = astra::store::Scope {
+        cog: "test-bookkeeper",
+        guild: "local",
+    };
+    let store = &h.app.store;
+    assert_eq!(
+        store.get(scope, "heard:warn").await.unwrap().as_deref(),
+        Some("3")
+    );
+    assert_eq!(
+        store.get(scope, "messages").await.unwrap().as_deref(),
+        Some("3")
+    );
+    h.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moderator_commands_are_checked_by_the_host_before_the_cog_runs() {
     let dir = tempdir();

@@ -90,10 +90,13 @@ impl Dispatcher {
             let mut vetted: Vetted = vet(&cog, reply.actions);
             let (events, errors) = self
                 .deliver_moderation_events(
-                    &command.guild_id,
-                    &command.channel_id,
-                    &command.id,
+                    super::task::Place {
+                        guild: &command.guild_id,
+                        channel: &command.channel_id,
+                        message_id: &command.id,
+                    },
                     &vetted.accepted,
+                    |_| true,
                     &mut used_store,
                 )
                 .await;

@@ -185,6 +185,7 @@ mod tests {
                     done: Vetted::default(),
                     early: None,
                     uncommitted: false,
+                    events: Vec::new(),
                 })
             }),
         }

@@ -32,6 +32,9 @@ struct Handled {
     rest: Option<usize>,
     /// a call used the store (see [`LoadedCog::call_noting_store_use`])
     used_store: bool,
+    /// moderation actions whose events the handed-on LOW bookkeepers are still to get
+    /// (see [`Carried::events`])
+    events_for_later: Vec<CogAction>,
 }
 
 impl Dispatcher {
@@ -40,13 +43,8 @@ impl Dispatcher {
         let timeout = self.inner.config.task_timeout;
         let work = self.handle(&job);
         let (kind, error, vetted, stored) = match tokio::time::timeout(timeout, work).await {
-            Ok(Handled {
-                vetted,
-                errors,
-                rest: Some(at),
-                used_store,
-            }) => {
-                let Some(job) = self.hand_on(job, vetted, errors, at, used_store) else {
+            Ok(handled @ Handled { rest: Some(at), .. }) => {
+                let Some(job) = self.hand_on(job, handled, at) else {
                     return; // queued; the continuation settles the message
                 };
                 // Bookkeeping only, or no room in the queues: the continuation runs here
@@ -93,19 +91,19 @@ impl Dispatcher {
         self.settle(&job, kind, error, vetted);
     }
 
-    /// A CRITICAL job's handlers up to `at` are done (`vetted`, `errors`): send their
-    /// actions early (their writes committed first) if a gateway asked, and queue the
-    /// rest of the message as a continuation at the priority of handler `at`. Returns
-    /// the continuation when the caller is to run it now: when only LOW bookkeeping is
+    /// A CRITICAL job's handlers up to `at` are done (`handled`): send their actions
+    /// early (their writes committed first) if a gateway asked, and queue the rest of
+    /// the message as a continuation at the priority of handler `at`. Returns the
+    /// continuation when the caller is to run it now: when only LOW bookkeeping is
     /// left, or the queues have no room for it.
-    fn hand_on(
-        &self,
-        job: Job,
-        vetted: Vetted,
-        errors: Vec<String>,
-        at: usize,
-        used_store: bool,
-    ) -> Option<Job> {
+    fn hand_on(&self, job: Job, handled: Handled, at: usize) -> Option<Job> {
+        let Handled {
+            vetted,
+            errors,
+            used_store,
+            events_for_later,
+            ..
+        } = handled;
         let mut early = None;
         let mut uncommitted = used_store;
         if !vetted.accepted.is_empty() && self.delivers_early() {
@@ -140,6 +138,7 @@ impl Dispatcher {
                 done: vetted,
                 early,
                 uncommitted,
+                events: events_for_later,
             })),
             message: job.message,
             wit_message: job.wit_message,
@@ -235,22 +234,45 @@ impl Dispatcher {
                 Err(e) => errors.push(e.to_string()),
             }
         }
+        // The moderation events of these actions go to the cogs that watch them now,
+        // except to the LOW bookkeepers this part hands on (analytics' counters): they
+        // get them with their own call, after the early outcome (`Carried::events`).
+        let later = rest.map_or_else(Vec::new, |at| bookkeepers(&job.handlers[at..]));
+        let events_for_later = if later.is_empty() {
+            Vec::new()
+        } else {
+            moderation(&vetted.accepted).cloned().collect()
+        };
         let events = self
             .deliver_moderation_events(
-                guild,
-                &job.message.channel_id,
-                &job.message.id,
+                job,
                 &vetted.accepted,
+                |watcher| !later.contains(&watcher.name),
                 &mut used_store,
             )
             .await;
         vetted.extend(events.0);
         errors.extend(events.1);
+        // A continuation's bookkeepers get the events its CRITICAL part left them.
+        if let Some(carried) = job.carried.as_ref().filter(|c| !c.events.is_empty()) {
+            let mine = bookkeepers(&job.handlers);
+            let events = self
+                .deliver_moderation_events(
+                    job,
+                    &carried.events,
+                    |watcher| mine.contains(&watcher.name),
+                    &mut used_store,
+                )
+                .await;
+            vetted.extend(events.0);
+            errors.extend(events.1);
+        }
         Handled {
             vetted,
             errors,
             rest,
             used_store,
+            events_for_later,
         }
     }
 
@@ -312,18 +334,19 @@ impl Dispatcher {
     /// the watchers return is not delivered again.
     pub(super) async fn deliver_moderation_events(
         &self,
-        guild: &str,
-        channel: &str,
-        message_id: &str,
+        at: impl Into<Place<'_>>,
         accepted: &[CogAction],
+        to: impl Fn(&LoadedCog) -> bool,
         used_store: &mut bool,
     ) -> (Vetted, Vec<String>) {
+        let Place {
+            guild,
+            channel,
+            message_id,
+        } = at.into();
         let mut vetted = Vetted::default();
         let mut errors = Vec::new();
-        let moderation: Vec<&CogAction> = accepted
-            .iter()
-            .filter(|a| a.action.is_moderation())
-            .collect();
+        let moderation: Vec<&CogAction> = moderation(accepted).collect();
         if moderation.is_empty() {
             return (vetted, errors);
         }
@@ -332,7 +355,9 @@ impl Dispatcher {
             .runtime
             .cogs()
             .iter()
-            .filter(|c| c.watches_moderation && self.inner.switches.enabled(&c.name, guild))
+            .filter(|c| {
+                c.watches_moderation && self.inner.switches.enabled(&c.name, guild) && to(c)
+            })
             .cloned()
             .collect();
         for action in moderation {
@@ -358,6 +383,40 @@ impl Dispatcher {
         }
         (vetted, errors)
     }
+}
+
+/// Where moderation actions were taken: a message's (or a command's) guild, channel
+/// and id, for the events that report them.
+pub(super) struct Place<'a> {
+    pub guild: &'a str,
+    pub channel: &'a str,
+    pub message_id: &'a str,
+}
+
+impl<'a> From<&'a Job> for Place<'a> {
+    fn from(job: &'a Job) -> Self {
+        Place {
+            guild: &job.message.guild_id,
+            channel: &job.message.channel_id,
+            message_id: &job.message.id,
+        }
+    }
+}
+
+/// The moderation actions (warn, timeout, kick, ban) among `actions`: the
+/// ones cogs that watch moderation hear of.
+fn moderation(actions: &[CogAction]) -> impl Iterator<Item = &CogAction> {
+    actions.iter().filter(|a| a.action.is_moderation())
+}
+
+/// The cogs among `handlers` that handle the message as LOW bookkeeping and watch
+/// moderation events: a CRITICAL job hands their events on with their call.
+fn bookkeepers(handlers: &[(Arc<LoadedCog>, Priority)]) -> Vec<Arc<str>> {
+    handlers
+        .iter()
+        .filter(|(cog, priority)| *priority == Priority::Low && cog.watches_moderation)
+        .map(|(cog, _)| cog.name.clone())
+        .collect()
 }
 
 /// Does one of `actions` delete message `id`?
