@@ -19,6 +19,7 @@ async fn a_small_mixed_bench_balances_its_ledger_and_reports_every_priority() {
     let options = Options {
         messages: Some(20),
         model_delay_ms: Some(0),
+        ..Options::default()
     };
     let report = run_scenario(&base, Scenario::Mixed, &options)
         .await

@@ -87,6 +87,12 @@ pub struct BenchArgs {
     /// file, to measure the store's cost per message (also the config's `store`)
     #[arg(long, value_name = "URL")]
     pub store: Option<String>,
+    /// flood and swap: queues that hold the whole flood, so nothing is shed and every
+    /// message is processed (the fixed-work measure of msgs per CPU-second; by
+    /// default the production queue sheds LOW work, which the CPU figure then
+    /// does not include)
+    #[arg(long)]
+    pub no_shed: bool,
 }
 
 /// What every scenario is run with.
@@ -94,6 +100,8 @@ pub struct BenchArgs {
 pub struct Options {
     pub messages: Option<usize>,
     pub model_delay_ms: Option<u64>,
+    /// flood and swap: size the queues so nothing is shed (`--no-shed`)
+    pub no_shed: bool,
 }
 
 /// Run one scenario on a fresh host; `base` supplies only the compile cache folder.
@@ -117,6 +125,7 @@ pub async fn run(mut base: Config, args: BenchArgs) -> Result<()> {
     let options = Options {
         messages: args.messages,
         model_delay_ms: args.model_delay_ms,
+        no_shed: args.no_shed,
     };
     if !args.json {
         println!("{}\n", machine());

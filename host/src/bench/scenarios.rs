@@ -112,7 +112,7 @@ pub async fn run(base: &Config, scenario: Scenario, options: &Options) -> Result
                 }),
             }
         }
-        Scenario::Flood => flood(n, delay),
+        Scenario::Flood => flood(n, delay, options.no_shed),
     };
     let mut rig = Rig::start(
         base,
@@ -135,11 +135,23 @@ pub async fn run(base: &Config, scenario: Scenario, options: &Options) -> Result
 const FLOOD_COGS: &str = "[cogs.ai-companion]\nenabled = false\n[cogs.support]\nenabled = false\n\
                           [cogs.moderation]\nenabled = false\n";
 
-fn flood(n: Option<usize>, delay: Option<u64>) -> Burst {
+///
+/// With `no_shed`, the queues hold the whole flood: every message is processed, so
+/// msgs per CPU-second is the cost of the whole pipeline, not partly of shedding.
+fn flood(n: Option<usize>, delay: Option<u64>, no_shed: bool) -> Burst {
     let m = n.unwrap_or(100_000).max(1);
+    let mut limits = FLOOD_COGS.to_string();
+    if no_shed {
+        limits += &format!("[limits]\nqueue_capacity = {}\n", m + 1000);
+    }
     Burst {
         about: format!(
-            "{m} messages as fast as possible, mixed priorities, through security + analytics"
+            "{m} messages as fast as possible, mixed priorities, through security + analytics{}",
+            if no_shed {
+                ", queues that hold them all (--no-shed)"
+            } else {
+                ""
+            }
         ),
         mix: traffic::FLOOD,
         messages: m,
@@ -147,7 +159,7 @@ fn flood(n: Option<usize>, delay: Option<u64>) -> Burst {
         users: (m / 5).max(1),
         streams: 4,
         model_delay_ms: delay.unwrap_or(0),
-        limits: FLOOD_COGS.into(),
+        limits,
         old_bot: None,
     }
 }
@@ -253,7 +265,7 @@ async fn priority_inversion(base: &Config, options: &Options) -> Result<Report> 
 async fn swap(base: &Config, options: &Options) -> Result<Report> {
     let burst = Burst {
         about: String::new(),
-        ..flood(options.messages, options.model_delay_ms)
+        ..flood(options.messages, options.model_delay_ms, options.no_shed)
     };
     let mut rig = Rig::start(
         base,
@@ -431,6 +443,13 @@ fn flood_notes(report: &mut Report) {
             .map_or(0, |r| r.shed)
     };
     let urgent_shed = shed(Priority::Critical) + shed(Priority::High);
+    let shed_all = shed(Priority::Normal) + shed(Priority::Low) + urgent_shed;
+    if shed_all > 0 {
+        report.notes.push(format!(
+            "{shed_all} of {} messages were shed, and msgs per CPU-second counts them too: `--no-shed` measures with every message processed",
+            report.messages
+        ));
+    }
     report.notes.push(format!(
         "shed by priority: critical {}, high {}, normal {}, low {} — {}",
         shed(Priority::Critical),

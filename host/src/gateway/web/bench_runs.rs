@@ -133,7 +133,7 @@ impl BenchRuns {
             async move {
                 let options = bench::Options {
                     messages,
-                    model_delay_ms: None,
+                    ..bench::Options::default()
                 };
                 let result = bench::run_scenario(&this.inner.base, scenario, &options).await;
                 this.finish(running, result);
