@@ -460,14 +460,13 @@ async fn three_warnings_in_a_day_escalate_to_a_timeout_and_are_listed() {
     h.stop().await;
 }
 
-/// With early outcomes, a warning waits only for the cogs that may act on it: the
-/// moderation cog's escalation ladder hears of each warning before the warning goes
-/// out (the third one's timeout is in the early outcome), while a LOW bookkeeper that
-/// watches moderation actions (like analytics) hears of it with its own LOW call,
-/// after the early outcome: its reaction is in the settled outcome only, and it hears
-/// of each warning exactly once.
+/// With early outcomes, a warning goes out before the cogs that watch moderation hear
+/// of it: they need the store (the moderation cog records the warning and climbs its
+/// escalation ladder, a bookkeeper like analytics counts it), and the warning waits for
+/// neither. They hear of it right after, exactly once each, and what they answer (the
+/// third warning's timeout, the bookkeeper's note) is in the message's settled outcome.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_early_outcomes_bookkeepers_hear_of_a_warning_after_it_went_out() {
+async fn with_early_outcomes_a_warning_goes_out_before_the_watchers_hear_of_it() {
     let dir = tempdir();
     let toml = format!("{BUNDLED}[cogs.test-bookkeeper]\ngrants = [\"kv\", \"modlog\"]\n");
     let mut h = host(dir.path(), &["test-bookkeeper"], &toml).await;
@@ -493,16 +492,21 @@ async fn with_early_outcomes_bookkeepers_hear_of_a_warning_after_it_went_out() {
         let early = h.one().await;
         assert!(early.early, "the warning goes out early: {early:?}");
         assert!(kinds(&early).contains(&("security".into(), "warn")));
-        assert!(heard(&early).is_empty(), "{:?}", early.actions);
-        let escalated = early
-            .actions
-            .iter()
-            .any(|a| a.cog == "moderation" && matches!(a.action, Action::Timeout { .. }));
-        assert_eq!(escalated, i == 2, "the third warning escalates early");
+        assert!(
+            early.actions.iter().all(|a| a.cog == "security"),
+            "only the warning's own actions: {:?}",
+            early.actions
+        );
 
         let settled = h.one().await;
         assert!(!settled.early && settled.id == early.id, "{settled:?}");
         assert_eq!(settled.outcome, OutcomeKind::Processed, "{settled:?}");
+        assert_eq!(settled.delivered_early, early.actions.len());
+        let escalated = settled
+            .actions
+            .iter()
+            .any(|a| a.cog == "moderation" && matches!(a.action, Action::Timeout { .. }));
+        assert_eq!(escalated, i == 2, "the third warning escalates");
         assert_eq!(
             heard(&settled),
             vec![format!("bookkeeper heard warn by security (#{})", i + 1)],

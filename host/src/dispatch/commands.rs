@@ -96,7 +96,6 @@ impl Dispatcher {
                         message_id: &command.id,
                     },
                     &vetted.accepted,
-                    |_| true,
                     &mut used_store,
                 )
                 .await;

@@ -5,7 +5,6 @@
 //! first part did.
 
 use super::actions::Vetted;
-use crate::event::CogAction;
 use crate::event::{Message, Priority};
 use crate::runtime::bindings::types as wit;
 use crate::runtime::LoadedCog;
@@ -36,10 +35,6 @@ pub struct Carried {
     pub early: Option<(usize, Duration)>,
     /// the CRITICAL part used the store and its writes may not be committed yet
     pub uncommitted: bool,
-    /// the CRITICAL part's moderation actions, whose events go to this continuation's
-    /// LOW bookkeepers with their call instead of before the early outcome (the other
-    /// watchers, such as the moderation cog's escalation ladder, got them then)
-    pub events: Vec<CogAction>,
 }
 
 impl Job {

@@ -185,7 +185,6 @@ mod tests {
                     done: Vetted::default(),
                     early: None,
                     uncommitted: false,
-                    events: Vec::new(),
                 })
             }),
         }

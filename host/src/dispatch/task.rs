@@ -10,8 +10,11 @@
 //! waits for a model call, and a slow answer never holds a permit reserved for
 //! CRITICAL work. When a gateway takes early outcomes, a CRITICAL job also stops
 //! before its first LOW handler, so a warning never waits for analytics' bookkeeping;
-//! that continuation runs at once, in the same task. Each part runs under its own task
-//! timeout.
+//! that continuation runs at once, in the same task. A stopped CRITICAL job's
+//! moderation events are delivered right after its early outcome, before the
+//! continuation (with early outcomes a CRITICAL job stops for them even when no handler
+//! is left), so the warning never waits for the watchers' store writes and an
+//! escalation never waits for a model call. Each part runs under its own task timeout.
 
 use super::actions::{vet, Vetted};
 use super::job::{Carried, Job};
@@ -32,9 +35,19 @@ struct Handled {
     rest: Option<usize>,
     /// a call used the store (see [`LoadedCog::call_noting_store_use`])
     used_store: bool,
-    /// moderation actions whose events the handed-on LOW bookkeepers are still to get
-    /// (see [`Carried::events`])
-    events_for_later: Vec<CogAction>,
+    /// a CRITICAL job that stopped (`rest`): its moderation actions, whose events the
+    /// watching cogs hear of after its early outcome (`run_job`)
+    events: Vec<CogAction>,
+}
+
+/// What a CRITICAL job's part did, handed on to its continuation.
+struct Part {
+    vetted: Vetted,
+    errors: Vec<String>,
+    /// how many of `vetted`'s actions an early outcome delivered, and when
+    early: Option<(usize, std::time::Duration)>,
+    /// its writes may not be committed yet
+    uncommitted: bool,
 }
 
 impl Dispatcher {
@@ -43,8 +56,45 @@ impl Dispatcher {
         let timeout = self.inner.config.task_timeout;
         let work = self.handle(&job);
         let (kind, error, vetted, stored) = match tokio::time::timeout(timeout, work).await {
-            Ok(handled @ Handled { rest: Some(at), .. }) => {
-                let Some(job) = self.hand_on(job, handled, at) else {
+            Ok(Handled {
+                vetted,
+                errors,
+                rest: Some(at),
+                used_store,
+                events,
+            }) => {
+                let (early, committed) = self.send_early_if_asked(&job, &vetted, used_store);
+                let mut part = Part {
+                    vetted,
+                    errors,
+                    early,
+                    uncommitted: used_store && !committed,
+                };
+                if !events.is_empty() {
+                    // Right after the early outcome, before anything slower: the cogs
+                    // that watch moderation hear of these actions (the moderation cog's
+                    // escalation ladder, analytics' counters). They need the store, which
+                    // the warning no longer waits for; their answers (an escalation)
+                    // come in the message's outcome, never after a continuation's model
+                    // call.
+                    let mut used = false;
+                    let delivered = self.deliver_moderation_events(&job, &events, &mut used);
+                    match tokio::time::timeout(timeout, delivered).await {
+                        Ok((vetted, errors)) => {
+                            part.vetted.extend(vetted);
+                            part.errors.extend(errors);
+                        }
+                        Err(_) => {
+                            part.errors.push(format!(
+                                "moderation events timed out after {} ms (task timeout)",
+                                timeout.as_millis()
+                            ));
+                            used = true;
+                        }
+                    }
+                    part.uncommitted |= used;
+                }
+                let Some(job) = self.hand_on(job, part, at) else {
                     return; // queued; the continuation settles the message
                 };
                 // Bookkeeping only, or no room in the queues: the continuation runs here
@@ -91,46 +141,59 @@ impl Dispatcher {
         self.settle(&job, kind, error, vetted);
     }
 
-    /// A CRITICAL job's handlers up to `at` are done (`handled`): send their actions
-    /// early (their writes committed first) if a gateway asked, and queue the rest of
-    /// the message as a continuation at the priority of handler `at`. Returns the
-    /// continuation when the caller is to run it now: when only LOW bookkeeping is
-    /// left, or the queues have no room for it.
-    fn hand_on(&self, job: Job, handled: Handled, at: usize) -> Option<Job> {
-        let Handled {
-            vetted,
-            errors,
-            used_store,
-            events_for_later,
-            ..
-        } = handled;
-        let mut early = None;
-        let mut uncommitted = used_store;
-        if !vetted.accepted.is_empty() && self.delivers_early() {
-            // An outcome never reports a write a crash could lose (nor what a read saw
-            // of others' writes): commit first, unless no handler used the store.
-            let committed = if used_store {
-                self.inner.runtime.store().commit_now()
-            } else {
-                Ok(())
-            };
-            match committed {
-                Ok(()) => {
-                    uncommitted = false;
-                    let ready = job.received.elapsed();
-                    self.send_early(&job, vetted.accepted.clone(), ready);
-                    early = Some((vetted.accepted.len(), ready));
-                }
-                Err(e) => tracing::warn!(
+    /// Send a CRITICAL job's actions so far (`vetted`) in an early outcome, if a
+    /// gateway asked for early outcomes; their writes are committed first when
+    /// `used_store`. Returns the early delivery (how many actions, when) and whether
+    /// the writes were committed.
+    fn send_early_if_asked(
+        &self,
+        job: &Job,
+        vetted: &Vetted,
+        used_store: bool,
+    ) -> (Option<(usize, std::time::Duration)>, bool) {
+        if vetted.accepted.is_empty() || !self.delivers_early() {
+            return (None, false);
+        }
+        // An outcome never reports a write a crash could lose (nor what a read saw of
+        // others' writes): commit first, unless no handler used the store.
+        let committed = if used_store {
+            self.inner.runtime.store().commit_now()
+        } else {
+            Ok(())
+        };
+        match committed {
+            Ok(()) => {
+                let ready = job.received.elapsed();
+                self.send_early(job, vetted.accepted.clone(), ready);
+                (Some((vetted.accepted.len(), ready)), true)
+            }
+            Err(e) => {
+                tracing::warn!(
                     id = %job.message.id,
                     "no early outcome: the writes could not be stored: {e}"
-                ),
+                );
+                (None, false)
             }
         }
+    }
+
+    /// A CRITICAL job's handlers up to `at` are done (`part`, its early outcome sent
+    /// and its moderation events delivered): queue the rest of the message as a
+    /// continuation at the priority of handler `at`. Returns the continuation when the
+    /// caller is to run it now: when only LOW bookkeeping (or nothing) is left, or the
+    /// queues have no room for it.
+    fn hand_on(&self, job: Job, part: Part, at: usize) -> Option<Job> {
+        let Part {
+            vetted,
+            errors,
+            early,
+            uncommitted,
+        } = part;
         let mut all_errors = job.errors;
         all_errors.extend(errors);
         let continuation = Job {
-            priority: job.handlers[at].1,
+            // nothing left but settling (the job stopped only for its events)
+            priority: job.handlers.get(at).map_or(Priority::Low, |(_, p)| *p),
             handlers: job.handlers[at..].to_vec(),
             errors: all_errors,
             carried: Some(Box::new(Carried {
@@ -138,7 +201,6 @@ impl Dispatcher {
                 done: vetted,
                 early,
                 uncommitted,
-                events: events_for_later,
             })),
             message: job.message,
             wit_message: job.wit_message,
@@ -234,45 +296,35 @@ impl Dispatcher {
                 Err(e) => errors.push(e.to_string()),
             }
         }
-        // The moderation events of these actions go to the cogs that watch them now,
-        // except to the LOW bookkeepers this part hands on (analytics' counters): they
-        // get them with their own call, after the early outcome (`Carried::events`).
-        let later = rest.map_or_else(Vec::new, |at| bookkeepers(&job.handlers[at..]));
-        let events_for_later = if later.is_empty() {
-            Vec::new()
-        } else {
-            moderation(&vetted.accepted).cloned().collect()
-        };
-        let events = self
-            .deliver_moderation_events(
-                job,
-                &vetted.accepted,
-                |watcher| !later.contains(&watcher.name),
-                &mut used_store,
-            )
-            .await;
-        vetted.extend(events.0);
-        errors.extend(events.1);
-        // A continuation's bookkeepers get the events its CRITICAL part left them.
-        if let Some(carried) = job.carried.as_ref().filter(|c| !c.events.is_empty()) {
-            let mine = bookkeepers(&job.handlers);
-            let events = self
-                .deliver_moderation_events(
-                    job,
-                    &carried.events,
-                    |watcher| mine.contains(&watcher.name),
-                    &mut used_store,
-                )
-                .await;
-            vetted.extend(events.0);
-            errors.extend(events.1);
+        // The cogs that watch moderation hear of these actions — after the early
+        // outcome when there is one (`run_job`): a CRITICAL job with early outcomes
+        // stops here for them, even with no handler left.
+        let moderation: Vec<CogAction> = moderation(&vetted.accepted).cloned().collect();
+        let mut events = Vec::new();
+        if !moderation.is_empty() {
+            if rest.is_none()
+                && job.priority == Priority::Critical
+                && job.carried.is_none()
+                && self.delivers_early()
+                && !self.watchers(guild).is_empty()
+            {
+                rest = Some(job.handlers.len());
+            }
+            if rest.is_some() {
+                events = moderation;
+            } else {
+                let delivered = self.deliver_moderation_events(job, &moderation, &mut used_store);
+                let (event_vetted, event_errors) = delivered.await;
+                vetted.extend(event_vetted);
+                errors.extend(event_errors);
+            }
         }
         Handled {
             vetted,
             errors,
             rest,
             used_store,
-            events_for_later,
+            events,
         }
     }
 
@@ -329,6 +381,17 @@ impl Dispatcher {
         }
     }
 
+    /// The cogs enabled in `guild` that watch moderation actions.
+    fn watchers(&self, guild: &str) -> Vec<Arc<LoadedCog>> {
+        self.inner
+            .runtime
+            .cogs()
+            .iter()
+            .filter(|c| c.watches_moderation && self.inner.switches.enabled(&c.name, guild))
+            .cloned()
+            .collect()
+    }
+
     /// Deliver each warn/timeout/kick/ban in `accepted` to the cogs that watch
     /// moderation actions (not to the cog that returned it). One level only: what
     /// the watchers return is not delivered again.
@@ -336,7 +399,6 @@ impl Dispatcher {
         &self,
         at: impl Into<Place<'_>>,
         accepted: &[CogAction],
-        to: impl Fn(&LoadedCog) -> bool,
         used_store: &mut bool,
     ) -> (Vetted, Vec<String>) {
         let Place {
@@ -350,16 +412,7 @@ impl Dispatcher {
         if moderation.is_empty() {
             return (vetted, errors);
         }
-        let watchers: Vec<Arc<LoadedCog>> = self
-            .inner
-            .runtime
-            .cogs()
-            .iter()
-            .filter(|c| {
-                c.watches_moderation && self.inner.switches.enabled(&c.name, guild) && to(c)
-            })
-            .cloned()
-            .collect();
+        let watchers = self.watchers(guild);
         for action in moderation {
             let event = wit::Event::ActionTaken(wit::ActionTaken {
                 by_cog: action.cog.clone(),
@@ -407,16 +460,6 @@ impl<'a> From<&'a Job> for Place<'a> {
 /// ones cogs that watch moderation hear of.
 fn moderation(actions: &[CogAction]) -> impl Iterator<Item = &CogAction> {
     actions.iter().filter(|a| a.action.is_moderation())
-}
-
-/// The cogs among `handlers` that handle the message as LOW bookkeeping and watch
-/// moderation events: a CRITICAL job hands their events on with their call.
-fn bookkeepers(handlers: &[(Arc<LoadedCog>, Priority)]) -> Vec<Arc<str>> {
-    handlers
-        .iter()
-        .filter(|(cog, priority)| *priority == Priority::Low && cog.watches_moderation)
-        .map(|(cog, _)| cog.name.clone())
-        .collect()
 }
 
 /// Does one of `actions` delete message `id`?
