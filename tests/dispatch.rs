@@ -68,6 +68,41 @@ async fn a_critical_message_is_settled_before_a_back_to_back_sender_hands_over_t
     h.stop().await;
 }
 
+/// While the scheduler runs, a CRITICAL message is handled in the task that submitted
+/// it when a permit is free: its outcome is out before `submit` returns, so it never
+/// waits for the scheduler's turn or in the run queue behind other senders' triage.
+/// Before the scheduler runs (and so also while CRITICAL work is queued ahead of it),
+/// it is queued instead and handled in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_critical_message_is_handled_before_submit_returns_when_a_permit_is_free() {
+    let dir = tempdir();
+    let mut h = host(dir.path(), &["test-echo"], "").await;
+    let queued = h.say("mallory", "!critical first").await;
+    assert!(h.outcomes.try_recv().is_err(), "no scheduler yet: queued");
+    h.start();
+    let first = h.one().await;
+    assert_eq!(
+        (first.id.as_str(), first.priority),
+        (queued.as_str(), Priority::Critical)
+    );
+
+    let id = h.say("mallory", "!critical now").await;
+    let o = h
+        .outcomes
+        .try_recv()
+        .expect("settled before submit returned");
+    assert_eq!(o.id, id);
+    assert_eq!(o.outcome, OutcomeKind::Processed, "{o:?}");
+    assert!(
+        o.actions.iter().any(
+            |a| matches!(&a.action, Action::Reply { content } if content.contains("!critical now"))
+        ),
+        "{:?}",
+        o.actions
+    );
+    h.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reserved_permits_let_critical_work_through_while_slow_work_holds_the_rest() {
     let dir = tempdir();

@@ -8,7 +8,8 @@
 //! priority-inversion`). So the kernel's scheduler orders them:
 //! - ingest and triage of every message, the scheduler and CRITICAL jobs run on the
 //!   runtime that drives the dispatcher (the process's main runtime), at normal
-//!   priority;
+//!   priority — a CRITICAL job, when it can, in the very task that triaged it
+//!   (`Dispatcher::run_now`);
 //! - HIGH, NORMAL and LOW jobs run on the **background lane**: a runtime of its own
 //!   whose threads (`astra-work`) are niced to [`BACKGROUND_NICE`].
 //!

@@ -129,6 +129,9 @@ struct Inner {
     settling: Arc<Semaphore>,
     /// the niced threads HIGH/NORMAL/LOW jobs run on (CPU priority by urgency)
     background: BackgroundLane,
+    /// the scheduler is running (set by `run`): a CRITICAL job may run at once in the
+    /// task that triaged it (`Dispatcher::run_now`)
+    scheduling: AtomicBool,
     outcomes: mpsc::UnboundedSender<Outcome>,
     /// send early outcomes (a gateway asked: `deliver_early`)
     early_delivery: AtomicBool,
@@ -163,6 +166,7 @@ impl Dispatcher {
             settling: Arc::new(Semaphore::new(SETTLING_MAX as usize)),
             background: BackgroundLane::new()
                 .expect("starting the dispatcher's background threads"),
+            scheduling: AtomicBool::new(false),
             outcomes: tx,
             early_delivery: AtomicBool::new(false),
             next_id: AtomicU64::new(1),
@@ -179,7 +183,8 @@ impl Dispatcher {
 
     /// Ingest one message. Returns once it is queued (or settled); waits only when a
     /// CRITICAL or HIGH message meets queues full of CRITICAL and HIGH work
-    /// (back-pressure). Ingest runs on the caller's task, at normal CPU priority (see
+    /// (back-pressure). A CRITICAL message is run before `submit` returns when a permit
+    /// is free and no other CRITICAL message is queued (`run_now`). Ingest runs on the caller's task, at normal CPU priority (see
     /// `lanes.rs`).
     /// Each message is traced as a `message` span (its id, guild and author) and its
     /// job as a `job` span (id and priority), at debug level (`--log astra=debug`).
@@ -257,6 +262,15 @@ impl Dispatcher {
             return;
         }
 
+        // A CRITICAL message runs here and now when a permit is free and none is
+        // queued ahead of it; queued, it would wait for the scheduler's turn and then
+        // in the run queue behind every message being triaged (`run_now`).
+        if job.priority == Priority::Critical {
+            if let Some(permit) = self.permit_to_run_now() {
+                self.run_now(job, permit).await;
+                return;
+            }
+        }
         match inner.queues.push(job).await {
             Pushed::Queued => {}
             Pushed::Displaced(shed) => {

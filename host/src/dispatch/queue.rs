@@ -140,6 +140,11 @@ impl PriorityQueues {
         }
     }
 
+    /// Is a CRITICAL job waiting?
+    pub fn has_critical(&self) -> bool {
+        !self.lock()[0].is_empty()
+    }
+
     /// Jobs waiting, per priority (CRITICAL first).
     pub fn depths(&self) -> [usize; 4] {
         let q = self.lock();

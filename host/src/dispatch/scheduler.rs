@@ -3,13 +3,16 @@
 //! loop holds one of the CRITICAL-only permits and takes only CRITICAL jobs. So a
 //! burst of slow AI work can fill the general permits but never delay a security
 //! warning. CRITICAL jobs run on the runtime that drives the scheduler, the rest on
-//! the dispatcher's niced background lane (`lanes.rs`). `run` returns when shutdown is
+//! the dispatcher's niced background lane (`lanes.rs`). While the scheduler runs, a
+//! CRITICAL message with a free permit and none queued ahead of it skips the loops and
+//! runs in the task that triaged it (`run_now`). `run` returns when shutdown is
 //! signalled and every running job is done.
 
 use super::job::Job;
 use super::Dispatcher;
 use crate::event::{OutcomeKind, Priority};
 use std::future::Future;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::Instrument;
@@ -48,11 +51,13 @@ impl Dispatcher {
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
         let general = self.clone().general_loop();
         let reserved = self.clone().reserved_loop();
+        self.inner.scheduling.store(true, Ordering::Release);
         tokio::select! {
             _ = shutdown => {}
             _ = general => {}
             _ = reserved => {}
         }
+        self.inner.scheduling.store(false, Ordering::Release);
         // Wait for running jobs: take every permit back.
         let inner = &self.inner;
         let general_total = inner.config.max_concurrent.max(1)
@@ -81,21 +86,66 @@ impl Dispatcher {
     /// (A lane of its own for CRITICAL measured worse: waking another thread costs
     /// more than it saves.)
     async fn start_job(&self, job: Job, permit: OwnedSemaphorePermit) {
-        let Ok(settling) = self.inner.settling.clone().acquire_owned().await else {
-            return; // never closed
-        };
         let priority = job.priority;
-        let span = tracing::debug_span!("job", id = %job.message.id, priority = priority.name());
-        let me = self.clone();
-        let work = async move {
-            me.run_job(job, permit).await;
-            drop(settling);
-        }
-        .instrument(span);
+        let Some(work) = self.job_work(job, permit).await else {
+            return;
+        };
         if priority == Priority::Critical {
             tokio::spawn(work);
         } else {
             self.inner.background.spawn(work);
+        }
+    }
+
+    /// `job` to run under `permit`, traced as a `job` span, holding a `settling`
+    /// permit until its outcome is settled (`None` only if the settling permits were
+    /// closed, which never happens).
+    async fn job_work(
+        &self,
+        job: Job,
+        permit: OwnedSemaphorePermit,
+    ) -> Option<impl Future<Output = ()> + Send + 'static> {
+        let settling = self.inner.settling.clone().acquire_owned().await.ok()?;
+        let span =
+            tracing::debug_span!("job", id = %job.message.id, priority = job.priority.name());
+        let me = self.clone();
+        Some(
+            async move {
+                me.run_job(job, permit).await;
+                drop(settling);
+            }
+            .instrument(span),
+        )
+    }
+
+    /// A permit for a CRITICAL job to run at once in the task that triaged it
+    /// (`run_now`): only while the scheduler runs, when no CRITICAL job is queued (it
+    /// would overtake them) and a reserved or else a general permit is free.
+    pub(super) fn permit_to_run_now(&self) -> Option<OwnedSemaphorePermit> {
+        let inner = &self.inner;
+        if !inner.scheduling.load(Ordering::Acquire) || inner.queues.has_critical() {
+            return None;
+        }
+        inner
+            .critical
+            .clone()
+            .try_acquire_owned()
+            .or_else(|_| inner.general.clone().try_acquire_owned())
+            .ok()
+    }
+
+    /// Run a CRITICAL `job` here and now, in the caller's task, under `permit` (from
+    /// [`Dispatcher::permit_to_run_now`]).
+    ///
+    /// Spawned, its task would wait in the runtime's run queue behind every task that
+    /// is triaging a message — tokio runs ready tasks in turn, without priorities —
+    /// and a job started while another waits to run sends that one to the back: with
+    /// a hundred members posting at once (`astra bench stress`), a warning waited 2–7
+    /// ms there while its own handling took 15–60 µs. The task that triaged it is
+    /// running now.
+    pub(super) async fn run_now(&self, job: Job, permit: OwnedSemaphorePermit) {
+        if let Some(work) = self.job_work(job, permit).await {
+            work.await;
         }
     }
 
