@@ -135,9 +135,9 @@ pub async fn run(base: &Config, scenario: Scenario, options: &Options) -> Result
 const FLOOD_COGS: &str = "[cogs.ai-companion]\nenabled = false\n[cogs.support]\nenabled = false\n\
                           [cogs.moderation]\nenabled = false\n";
 
-///
-/// With `no_shed`, the queues hold the whole flood: every message is processed, so
-/// msgs per CPU-second is the cost of the whole pipeline, not partly of shedding.
+/// The flood burst (see [`FLOOD_COGS`]). With `no_shed`, the queues hold the whole
+/// flood: every message is processed, so msgs per CPU-second is the cost of the whole
+/// pipeline, not partly of shedding.
 fn flood(n: Option<usize>, delay: Option<u64>, no_shed: bool) -> Burst {
     let m = n.unwrap_or(100_000).max(1);
     let mut limits = FLOOD_COGS.to_string();

@@ -184,8 +184,8 @@ impl Dispatcher {
     /// Ingest one message. Returns once it is queued (or settled); waits only when a
     /// CRITICAL or HIGH message meets queues full of CRITICAL and HIGH work
     /// (back-pressure). A CRITICAL message is run before `submit` returns when a permit
-    /// is free and no other CRITICAL message is queued (`run_now`). Ingest runs on the caller's task, at normal CPU priority (see
-    /// `lanes.rs`).
+    /// is free and no other CRITICAL message is queued (`run_now`). Ingest runs on the
+    /// caller's task, at normal CPU priority (see `lanes.rs`).
     /// Each message is traced as a `message` span (its id, guild and author) and its
     /// job as a `job` span (id and priority), at debug level (`--log astra=debug`).
     pub async fn submit(&self, mut message: Message) {

@@ -63,12 +63,13 @@ impl Dispatcher {
                 used_store,
                 events,
             }) => {
-                let (early, committed) = self.send_early_if_asked(&job, &vetted, used_store);
+                // An early outcome commits the part's writes first.
+                let early = self.send_early_if_asked(&job, &vetted, used_store);
                 let mut part = Part {
                     vetted,
                     errors,
+                    uncommitted: used_store && early.is_none(),
                     early,
-                    uncommitted: used_store && !committed,
                 };
                 if !events.is_empty() {
                     // Right after the early outcome, before anything slower: the cogs
@@ -143,16 +144,16 @@ impl Dispatcher {
 
     /// Send a CRITICAL job's actions so far (`vetted`) in an early outcome, if a
     /// gateway asked for early outcomes; their writes are committed first when
-    /// `used_store`. Returns the early delivery (how many actions, when) and whether
-    /// the writes were committed.
+    /// `used_store`. Returns the early delivery (how many actions, when); when there
+    /// is one, the writes were committed.
     fn send_early_if_asked(
         &self,
         job: &Job,
         vetted: &Vetted,
         used_store: bool,
-    ) -> (Option<(usize, std::time::Duration)>, bool) {
+    ) -> Option<(usize, std::time::Duration)> {
         if vetted.accepted.is_empty() || !self.delivers_early() {
-            return (None, false);
+            return None;
         }
         // An outcome never reports a write a crash could lose (nor what a read saw of
         // others' writes): commit first, unless no handler used the store.
@@ -165,14 +166,14 @@ impl Dispatcher {
             Ok(()) => {
                 let ready = job.received.elapsed();
                 self.send_early(job, vetted.accepted.clone(), ready);
-                (Some((vetted.accepted.len(), ready)), true)
+                Some((vetted.accepted.len(), ready))
             }
             Err(e) => {
                 tracing::warn!(
                     id = %job.message.id,
                     "no early outcome: the writes could not be stored: {e}"
                 );
-                (None, false)
+                None
             }
         }
     }
@@ -306,7 +307,12 @@ impl Dispatcher {
                 && job.priority == Priority::Critical
                 && job.carried.is_none()
                 && self.delivers_early()
-                && !self.watchers(guild).is_empty()
+                && self
+                    .inner
+                    .runtime
+                    .cogs()
+                    .iter()
+                    .any(|c| self.watches(c, guild))
             {
                 rest = Some(job.handlers.len());
             }
@@ -381,13 +387,16 @@ impl Dispatcher {
         }
     }
 
+    /// Does `cog` hear of moderation actions in `guild`?
+    fn watches(&self, cog: &LoadedCog, guild: &str) -> bool {
+        cog.watches_moderation && self.inner.switches.enabled(&cog.name, guild)
+    }
+
     /// The cogs enabled in `guild` that watch moderation actions.
     fn watchers(&self, guild: &str) -> Vec<Arc<LoadedCog>> {
-        self.inner
-            .runtime
-            .cogs()
-            .iter()
-            .filter(|c| c.watches_moderation && self.inner.switches.enabled(&c.name, guild))
+        let cogs = self.inner.runtime.cogs();
+        cogs.iter()
+            .filter(|c| self.watches(c, guild))
             .cloned()
             .collect()
     }
