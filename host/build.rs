@@ -34,7 +34,7 @@ fn main() {
 
     let out_dir = match env::var_os("ASTRA_COGS_DIR") {
         Some(dir) => PathBuf::from(dir),
-        None => build_cogs(&workspace, plugins.iter().chain(&test_cogs)),
+        None => build_cogs(&workspace, &plugins, &test_cogs),
     };
 
     let mut table = String::from("pub const BUNDLED: &[(&str, &[u8])] = &[\n");
@@ -89,9 +89,16 @@ fn crates_in(dir: &Path) -> Vec<(String, PathBuf)> {
     found
 }
 
-fn build_cogs<'a>(
+/// Flags for every cog: inline far more than LLVM's default. In a wasm cog each call
+/// that is not inlined costs a stack check, a shadow-stack frame in linear memory and
+/// wasmtime's epoch check (the CPU deadline); with LTO this took the security cog's
+/// time per message down by about a tenth (`benches/sandbox_price.rs`, README).
+const COG_RUSTFLAGS: &str = "-C llvm-args=-inline-threshold=1000";
+
+fn build_cogs(
     workspace: &Path,
-    crates: impl Iterator<Item = &'a (String, PathBuf)>,
+    bundled: &[(String, PathBuf)],
+    tests: &[(String, PathBuf)],
 ) -> PathBuf {
     let target_dir = env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -104,12 +111,35 @@ fn build_cogs<'a>(
         })
         .unwrap_or_else(|| workspace.join("target"))
         .join("cogs");
+    let toolchain = pick_toolchain();
 
-    let mut cmd = match pick_toolchain() {
+    // The test cogs: one invocation, so cargo builds them side by side.
+    if !tests.is_empty() {
+        let mut cmd = cargo(&toolchain, workspace, &target_dir, "build");
+        for (package, _) in tests {
+            cmd.args(["-p", package]);
+        }
+        run(cmd, "the test cogs");
+    }
+    // The bundled cogs: each linked as a cdylib alone, because cargo runs LTO only
+    // for a crate whose every crate type links (they are also rlibs, for native tests
+    // and benches). Same flags as above, so std and shared crates are built once.
+    for (package, _) in bundled {
+        let mut cmd = cargo(&toolchain, workspace, &target_dir, "rustc");
+        cmd.args(["-p", package, "--crate-type", "cdylib"]);
+        run(cmd, &format!("the `{package}` cog"));
+    }
+    target_dir.join(TARGET).join("release")
+}
+
+/// A release `cargo <subcommand>` for the cog target, on `toolchain`, into `target_dir`.
+fn cargo(toolchain: &Toolchain, workspace: &Path, target_dir: &Path, subcommand: &str) -> Command {
+    let mut cmd = match toolchain {
         Toolchain::Rustup => {
             let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
             scrub(&mut cmd);
-            cmd.arg("build");
+            cmd.env("CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS", COG_RUSTFLAGS)
+                .arg(subcommand);
             cmd
         }
         Toolchain::Debian {
@@ -131,30 +161,33 @@ fn build_cogs<'a>(
                 .env("CARGO_TARGET_WASM32_WASIP2_LINKER", linker)
                 .env(
                     "CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS",
-                    "-L /usr/lib/wasm32-wasi",
+                    format!("-L /usr/lib/wasm32-wasi {COG_RUSTFLAGS}"),
                 )
-                .arg("build")
+                .arg(subcommand)
                 .arg("-Zbuild-std=std,panic_abort");
             cmd
         }
     };
     cmd.current_dir(workspace)
         .args(["--release", "--target", TARGET, "--target-dir"])
-        .arg(&target_dir)
-        // Cogs need no debug info and no incremental state.
+        .arg(target_dir)
+        // Cogs need no debug info and no incremental state; they get whole-program
+        // optimisation (fat LTO over the cog, its crates and std, one codegen unit).
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "false")
-        .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo");
-    for (package, _) in crates {
-        cmd.args(["-p", package]);
-    }
+        .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo")
+        .env("CARGO_PROFILE_RELEASE_LTO", "fat")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1");
+    cmd
+}
+
+fn run(mut cmd: Command, what: &str) {
     let status = cmd
         .status()
-        .unwrap_or_else(|e| panic!("could not run cargo to build the cogs: {e}"));
+        .unwrap_or_else(|e| panic!("could not run cargo to build {what}: {e}"));
     if !status.success() {
-        panic!("building the cogs failed (see the cargo output above)");
+        panic!("building {what} failed (see the cargo output above)");
     }
-    target_dir.join(TARGET).join("release")
 }
 
 enum Toolchain {
