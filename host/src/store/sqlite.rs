@@ -193,14 +193,6 @@ const SELECT_VALUE: &str = "SELECT value FROM kv WHERE cog=?1 AND guild=?2 AND k
 const UPSERT: &str = "INSERT INTO kv (cog, guild, key, value) VALUES (?1, ?2, ?3, ?4)
                       ON CONFLICT (cog, guild, key) DO UPDATE SET value = excluded.value";
 
-/// `increment` in one statement: insert `delta` (?4 as text, ?5 as a number) for a new
-/// key, or add it to a value that is a canonical integer staying within i64 (?6..=?7);
-/// no row comes back (nothing written) when neither holds, and Rust takes over.
-const INCREMENT: &str = "INSERT INTO kv (cog, guild, key, value) VALUES (?1, ?2, ?3, ?4)
-    ON CONFLICT (cog, guild, key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + ?5 AS TEXT)
-    WHERE value = CAST(CAST(value AS INTEGER) AS TEXT) AND CAST(value AS INTEGER) BETWEEN ?6 AND ?7
-    RETURNING value";
-
 /// The keys starting with a prefix, in key order (`list_prefix`). No `LIMIT ?`: SQLite
 /// plans a query with its limit's value, so a bound limit made it prepare the statement
 /// again on every call (a quarter of a listing's cost); the caller stops reading instead.
@@ -346,37 +338,6 @@ impl SqliteStore {
 
     fn increment_now(&self, s: Scope<'_>, key: &str, delta: i64) -> Result<i64, StoreError> {
         self.write(|c| {
-            // One statement for the common cases: a new counter, or one holding a
-            // canonical integer that `delta` moves without leaving i64.
-            let lowest = if delta < 0 {
-                i64::MIN - delta
-            } else {
-                i64::MIN
-            };
-            let highest = if delta > 0 {
-                i64::MAX - delta
-            } else {
-                i64::MAX
-            };
-            let counted: Option<String> = c
-                .prepare_cached(INCREMENT)?
-                .query_row(
-                    params![
-                        s.cog,
-                        s.guild,
-                        key,
-                        delta.to_string(),
-                        delta,
-                        lowest,
-                        highest
-                    ],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(text) = counted {
-                return text.parse::<i64>().map_err(|_| StoreError::NotAnInteger);
-            }
-            // Anything else (" 7", "+7", "007", saturation, not a number) as Rust reads it.
             let current: Option<String> = c
                 .prepare_cached(SELECT_VALUE)?
                 .query_row(params![s.cog, s.guild, key], |r| r.get(0))
