@@ -1,5 +1,6 @@
 //! Builds every cog in the workspace (`plugins/*` and `tests/cogs/*`) to a
-//! `wasm32-wasip2` component, in one cargo invocation so std is built once, and
+//! `wasm32-wasip2` component — the test cogs in one cargo invocation, then each bundled
+//! cog linked alone with LTO, all with the same flags so std is built once — and
 //! generates the table of bundled cogs that `src/cogs.rs` embeds in the binary.
 //!
 //! Toolchain choice, in order:
@@ -92,7 +93,7 @@ fn crates_in(dir: &Path) -> Vec<(String, PathBuf)> {
 /// Flags for every cog: inline far more than LLVM's default. In a wasm cog each call
 /// that is not inlined costs a stack check, a shadow-stack frame in linear memory and
 /// wasmtime's epoch check (the CPU deadline); with LTO this took the security cog's
-/// time per message down by about a tenth (`benches/sandbox_price.rs`, README).
+/// time per message down by 6–11 % (`benches/sandbox_price.rs`, README).
 const COG_RUSTFLAGS: &str = "-C llvm-args=-inline-threshold=1000";
 
 fn build_cogs(
