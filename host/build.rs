@@ -172,8 +172,9 @@ fn cargo(toolchain: &Toolchain, workspace: &Path, target_dir: &Path, subcommand:
     cmd.current_dir(workspace)
         .args(["--release", "--target", TARGET, "--target-dir"])
         .arg(target_dir)
-        // Cogs need no debug info and no incremental state; they get whole-program
-        // optimisation (fat LTO over the cog, its crates and std, one codegen unit).
+        // Cogs need no debug info and no incremental state; one codegen unit, and fat
+        // LTO over the cog, its crates and std — which cargo runs for the bundled cogs
+        // only (linked alone as cdylibs), not for the test cogs (also rlibs).
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "false")
         .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo")

@@ -300,9 +300,8 @@ impl Dispatcher {
         // The cogs that watch moderation hear of these actions — after the early
         // outcome when there is one (`run_job`): a CRITICAL job with early outcomes
         // stops here for them, even with no handler left.
-        let moderation: Vec<CogAction> = moderation(&vetted.accepted).cloned().collect();
         let mut events = Vec::new();
-        if !moderation.is_empty() {
+        if moderation(&vetted.accepted).next().is_some() {
             if rest.is_none()
                 && job.priority == Priority::Critical
                 && job.carried.is_none()
@@ -317,10 +316,11 @@ impl Dispatcher {
                 rest = Some(job.handlers.len());
             }
             if rest.is_some() {
-                events = moderation;
+                events = moderation(&vetted.accepted).cloned().collect();
             } else {
-                let delivered = self.deliver_moderation_events(job, &moderation, &mut used_store);
-                let (event_vetted, event_errors) = delivered.await;
+                let (event_vetted, event_errors) = self
+                    .deliver_moderation_events(job, &vetted.accepted, &mut used_store)
+                    .await;
                 vetted.extend(event_vetted);
                 errors.extend(event_errors);
             }
