@@ -87,6 +87,7 @@ on_both_stores!(
     written_data_survives_reopening_the_store,
     writes_are_durable_once_committed_and_writes_outside_calls_at_once,
     kv_data_written_by_a_cog_survives_a_host_restart,
+    counters_bumped_inside_a_batch_read_list_count_and_persist_their_latest_value,
 );
 
 const S: Scope<'static> = Scope {
@@ -320,6 +321,47 @@ async fn writes_are_durable_once_committed_and_writes_outside_calls_at_once(f: &
             "{key}"
         );
     }
+}
+
+/// Counters bumped many times while calls run (SQLite holds them in memory until the
+/// batch commits): every read, listing and count sees the latest value, a `set` or a
+/// `delete` replaces it, and the file has the final values once committed.
+async fn counters_bumped_inside_a_batch_read_list_count_and_persist_their_latest_value(
+    f: &Fixture,
+) {
+    {
+        let store = f.open().await;
+        store.call_started();
+        for _ in 0..100 {
+            store.increment(S, "total", 1).await.unwrap();
+        }
+        assert_eq!(store.get(S, "total").await.unwrap().as_deref(), Some("100"));
+        store.increment(S, "gone", 3).await.unwrap();
+        assert!(store.delete(S, "gone").await.unwrap(), "it existed");
+        assert!(!store.delete(S, "gone").await.unwrap(), "and is gone");
+        assert_eq!(store.get(S, "gone").await.unwrap(), None);
+        store.increment(S, "replaced", 4).await.unwrap();
+        store.set(S, "replaced", "text").await.unwrap();
+        assert!(matches!(
+            store.increment(S, "replaced", 1).await,
+            Err(StoreError::NotAnInteger)
+        ));
+        store.increment(S, "total", 1).await.unwrap();
+        let listed = store.list_prefix(S, "", 10).await.unwrap();
+        let listed: Vec<(&str, &str)> = listed.iter().map(|(k, v)| (&k[..], &v[..])).collect();
+        assert_eq!(listed, [("replaced", "text"), ("total", "101")]);
+        assert_eq!(store.count_keys(S).await.unwrap(), 2);
+        assert_eq!(store.increment(S, "total", 1).await.unwrap(), 102);
+        store.call_ended().unwrap();
+        store.committed().await.unwrap();
+    }
+    let store = f.open().await;
+    assert_eq!(store.get(S, "total").await.unwrap().as_deref(), Some("102"));
+    assert_eq!(
+        store.get(S, "replaced").await.unwrap().as_deref(),
+        Some("text")
+    );
+    assert_eq!(store.get(S, "gone").await.unwrap(), None);
 }
 
 /// SQLite's group commit, seen from its one handle (the file is exclusive to it).
