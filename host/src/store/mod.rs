@@ -21,7 +21,6 @@
 //! `runtime/host_api/kv.rs`).
 
 mod cache;
-mod pending;
 mod postgres;
 mod sqlite;
 
