@@ -21,6 +21,7 @@
 //! `runtime/host_api/kv.rs`).
 
 mod cache;
+mod pending;
 mod postgres;
 mod sqlite;
 

@@ -15,11 +15,14 @@
 //! after the writes it reports are in the file, so a `kill -9` loses no write anyone
 //! was told about (tests/crash.rs), while a flood pays one commit per 2 ms instead of
 //! one per call. Checkpoints (folding the WAL back into the file, which syncs it) run
-//! on the flusher too, when no call is running. Reads always see every write. A write made while no call is running
-//! commits before it returns. (Only cogs write, through the `kv` import, so in the
+//! on the flusher too, when no call is running. Inside a batch, a counter bumped again
+//! is held in memory and reaches SQLite once when the batch commits (`store/pending.rs`).
+//! Reads always see every write. A write made while no call is running commits before
+//! it returns. (Only cogs write, through the `kv` import, so in the
 //! host every write is inside a call; tests and tools use the store directly.) BEGIN
 //! and COMMIT are prepared once and cached like every statement.
 
+use super::pending::{Pending, MAX_PENDING};
 use super::{Scope, Store, StoreError, StoreFuture};
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -72,6 +75,8 @@ struct Batch {
     flusher: Option<std::thread::Thread>,
     /// commits since the last checkpoint
     commits: u32,
+    /// the open batch's counters not yet written to SQLite
+    pending: Pending,
 }
 
 impl Batch {
@@ -91,30 +96,68 @@ impl Batch {
         (!self.conn.is_autocommit()).then(|| *self.ended.borrow() + 1)
     }
 
-    /// Commit the open batch (if any) and tell its waiters.
+    /// Commit the open batch (if any), its held counters first, and tell its waiters.
     fn commit(&mut self) -> Result<(), StoreError> {
         let Some(number) = self.open() else {
             return Ok(());
         };
         self.since = None;
-        let result = self
-            .conn
-            .prepare_cached("COMMIT")
-            .and_then(|mut s| s.execute([]))
-            .map(|_| ());
+        let result = self.flush().and_then(|()| {
+            self.conn
+                .prepare_cached("COMMIT")
+                .and_then(|mut s| s.execute([]))
+                .map(|_| ())
+                .map_err(StoreError::from)
+        });
+        match result {
+            Ok(()) => {
+                self.commits += 1;
+                self.ended.send_replace(number);
+                Ok(())
+            }
+            Err(e) => {
+                self.abandon(number);
+                Err(e)
+            }
+        }
+    }
+
+    /// Hand the batch's held counters to SQLite (inside the open batch).
+    fn flush(&mut self) -> Result<(), StoreError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut upsert = self.conn.prepare_cached(UPSERT)?;
+        for c in self.pending.take() {
+            upsert.execute(params![c.cog, c.guild, c.key, c.value.to_string()])?;
+        }
+        Ok(())
+    }
+
+    /// [`Batch::flush`] before SQLite answers a listing or a count, or when the batch
+    /// holds too many counters. If it fails, the batch is lost, as a failed commit's.
+    fn flush_or_abandon(&mut self) -> Result<(), StoreError> {
+        let result = self.flush();
         if result.is_err() {
-            if !self.conn.is_autocommit() {
-                let _ = self.conn.execute_batch("ROLLBACK");
+            if let Some(number) = self.open() {
+                self.abandon(number);
             }
-            self.failed.insert(number);
-            while self.failed.len() > FAILURES_KEPT {
-                self.failed.pop_first();
-            }
-        } else {
-            self.commits += 1;
+        }
+        result
+    }
+
+    /// Roll the open batch back: its writes are lost and its waiters told so.
+    fn abandon(&mut self, number: u64) {
+        self.since = None;
+        self.pending.clear();
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.failed.insert(number);
+        while self.failed.len() > FAILURES_KEPT {
+            self.failed.pop_first();
         }
         self.ended.send_replace(number);
-        Ok(result?)
     }
 
     /// Whether enough was committed since the last checkpoint to fold the WAL back.
@@ -260,6 +303,7 @@ impl SqliteStore {
                 failed: BTreeSet::new(),
                 flusher: None,
                 commits: 0,
+                pending: Pending::default(),
             }),
             open_calls: AtomicUsize::new(0),
             ended: ended_rx,
@@ -288,18 +332,22 @@ impl SqliteStore {
         f(&mut batch)
     }
 
-    /// Run a writing statement: in the open batch while calls are running, else
-    /// committed before returning.
+    /// Run a writing statement on `key`: in the open batch while calls are running,
+    /// else committed before returning. A counter the batch holds for the key is
+    /// dropped first (the statement replaces it); `f` is told whether there was one.
     fn write<T>(
         &self,
-        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+        s: Scope<'_>,
+        key: &str,
+        f: impl FnOnce(&Connection, bool) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.with(|b| {
             let batching = self.shared.open_calls.load(Ordering::Acquire) > 0;
             if batching {
                 b.begin()?;
             }
-            let result = f(&b.conn)?;
+            let held = b.pending.remove(s, key);
+            let result = f(&b.conn, held)?;
             if !batching {
                 b.commit()?;
             }
@@ -312,6 +360,9 @@ impl SqliteStore {
 impl SqliteStore {
     fn get_now(&self, s: Scope<'_>, key: &str) -> Result<Option<String>, StoreError> {
         self.with(|b| {
+            if let Some(held) = b.pending.get(s, key) {
+                return Ok(Some(held.to_string()));
+            }
             Ok(b.conn
                 .prepare_cached(SELECT_VALUE)?
                 .query_row(params![s.cog, s.guild, key], |r| r.get(0))
@@ -320,7 +371,7 @@ impl SqliteStore {
     }
 
     fn set_now(&self, s: Scope<'_>, key: &str, value: &str) -> Result<(), StoreError> {
-        self.write(|c| {
+        self.write(s, key, |c, _| {
             c.prepare_cached(UPSERT)?
                 .execute(params![s.cog, s.guild, key, value])?;
             Ok(())
@@ -328,30 +379,58 @@ impl SqliteStore {
     }
 
     fn delete_now(&self, s: Scope<'_>, key: &str) -> Result<bool, StoreError> {
-        self.write(|c| {
+        self.write(s, key, |c, held| {
             let n = c
                 .prepare_cached("DELETE FROM kv WHERE cog=?1 AND guild=?2 AND key=?3")?
                 .execute(params![s.cog, s.guild, key])?;
-            Ok(n > 0)
+            Ok(held || n > 0)
         })
     }
 
+    /// Read the counter (from the batch, else SQLite) and hold its new value in the
+    /// batch: no statement at all when the batch already holds it.
     fn increment_now(&self, s: Scope<'_>, key: &str, delta: i64) -> Result<i64, StoreError> {
-        self.write(|c| {
-            let current: Option<String> = c
-                .prepare_cached(SELECT_VALUE)?
-                .query_row(params![s.cog, s.guild, key], |r| r.get(0))
-                .optional()?;
-            let base = match current {
-                None => 0,
-                Some(text) => text
-                    .trim()
-                    .parse::<i64>()
-                    .map_err(|_| StoreError::NotAnInteger)?,
+        self.with(|b| {
+            let batching = self.shared.open_calls.load(Ordering::Acquire) > 0;
+            let next = match b.pending.get(s, key) {
+                Some(held) => {
+                    // bumped before in this batch: a hot key, held until the commit
+                    let next = held.saturating_add(delta);
+                    b.pending.put(s, key, next, true);
+                    next
+                }
+                None => {
+                    let current: Option<String> = b
+                        .conn
+                        .prepare_cached(SELECT_VALUE)?
+                        .query_row(params![s.cog, s.guild, key], |r| r.get(0))
+                        .optional()?;
+                    let base = match current {
+                        None => 0,
+                        Some(text) => text
+                            .trim()
+                            .parse::<i64>()
+                            .map_err(|_| StoreError::NotAnInteger)?,
+                    };
+                    // a first bump goes to SQLite at once, so the commit only writes
+                    // the keys bumped again
+                    let next = base.saturating_add(delta);
+                    b.begin()?;
+                    b.conn.prepare_cached(UPSERT)?.execute(params![
+                        s.cog,
+                        s.guild,
+                        key,
+                        next.to_string()
+                    ])?;
+                    b.pending.put(s, key, next, false);
+                    next
+                }
             };
-            let next = base.saturating_add(delta);
-            c.prepare_cached(UPSERT)?
-                .execute(params![s.cog, s.guild, key, next.to_string()])?;
+            if !batching {
+                b.commit()?;
+            } else if b.pending.len() > MAX_PENDING {
+                b.flush_or_abandon()?;
+            }
             Ok(next)
         })
     }
@@ -363,6 +442,7 @@ impl SqliteStore {
         limit: u32,
     ) -> Result<Vec<(String, String)>, StoreError> {
         self.with(|b| {
+            b.flush_or_abandon()?; // SQLite answers, so it must have the batch's counters
             let c = &b.conn;
             // Range scan on the primary key: [prefix, prefix + U+10FFFF), in key order,
             // read only as far as `limit` rows.
@@ -380,6 +460,7 @@ impl SqliteStore {
 
     fn count_keys_now(&self, s: Scope<'_>) -> Result<u64, StoreError> {
         self.with(|b| {
+            b.flush_or_abandon()?; // SQLite counts, so it must have the batch's counters
             Ok(b.conn
                 .prepare_cached("SELECT COUNT(*) FROM kv WHERE cog=?1 AND guild=?2")?
                 .query_row(params![s.cog, s.guild], |r| r.get::<_, i64>(0))? as u64)
@@ -511,5 +592,42 @@ mod tests {
             })
             .expect("status");
         assert_eq!(reprepared, 0);
+    }
+
+    /// How often the statement `sql` has run on this store's connection.
+    fn runs(store: &SqliteStore, sql: &str) -> i32 {
+        store
+            .with(|b| Ok(b.conn.prepare_cached(sql)?.get_status(StatementStatus::Run)))
+            .expect("status")
+    }
+
+    #[test]
+    fn a_counter_bumped_by_many_calls_in_one_batch_is_read_once_and_its_later_bumps_written_once() {
+        let store = SqliteStore::in_memory().expect("store");
+        let scope = Scope {
+            cog: "analytics",
+            guild: "g",
+        };
+        store.call_started(); // a call that outlives the others: one batch
+        for _ in 0..50 {
+            store.call_started();
+            store.increment_now(scope, "total", 1).expect("increment");
+            store.call_ended().expect("call ended");
+        }
+        assert_eq!(runs(&store, SELECT_VALUE), 1, "read from SQLite once");
+        assert_eq!(runs(&store, UPSERT), 1, "the first bump written at once");
+        assert_eq!(
+            store.get_now(scope, "total").expect("get").as_deref(),
+            Some("50")
+        );
+        store.call_ended().expect("last call ended: commit");
+        assert_eq!(runs(&store, UPSERT), 2, "the other 49 written once");
+        assert!(!store.has_uncommitted_writes());
+        assert_eq!(
+            store
+                .increment_now(scope, "total", 1)
+                .expect("outside a call"),
+            51
+        );
     }
 }
