@@ -5,7 +5,7 @@
 //! Inside a batch those writes can wait, since nothing in the batch is durable before
 //! its commit anyway. A counter's first bump in a batch goes to SQLite at once and is
 //! remembered here; a later bump takes the value from here, and the commit (or a
-//! listing or a count, which SQLite answers) writes it once. Only counters bumped again
+//! listing, which SQLite answers) writes it once. Only counters bumped again
 //! wait: a CRITICAL outcome waits for its commit, and writing every first bump there
 //! (say 100 senders' day markers) doubled `stress`'s CRITICAL p99. `set` and `delete`
 //! go to SQLite at once (a value may be a megabyte), after dropping the key from here.

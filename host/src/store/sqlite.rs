@@ -75,7 +75,7 @@ struct Batch {
     flusher: Option<std::thread::Thread>,
     /// commits since the last checkpoint
     commits: u32,
-    /// the open batch's counters not yet written to SQLite
+    /// counters bumped in the open batch, with the values SQLite lacks
     pending: Pending,
 }
 
@@ -134,7 +134,7 @@ impl Batch {
         Ok(())
     }
 
-    /// [`Batch::flush`] before SQLite answers a listing or a count, or when the batch
+    /// [`Batch::flush`] before SQLite answers a listing, or when the batch
     /// holds too many counters. If it fails, the batch is lost, as a failed commit's.
     fn flush_or_abandon(&mut self) -> Result<(), StoreError> {
         let result = self.flush();
@@ -334,20 +334,21 @@ impl SqliteStore {
 
     /// Run a writing statement on `key`: in the open batch while calls are running,
     /// else committed before returning. A counter the batch holds for the key is
-    /// dropped first (the statement replaces it); `f` is told whether there was one.
+    /// dropped first (the statement replaces it; its row is in SQLite, as a counter's
+    /// first bump in a batch is written at once).
     fn write<T>(
         &self,
         s: Scope<'_>,
         key: &str,
-        f: impl FnOnce(&Connection, bool) -> Result<T, StoreError>,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.with(|b| {
             let batching = self.shared.open_calls.load(Ordering::Acquire) > 0;
             if batching {
                 b.begin()?;
             }
-            let held = b.pending.remove(s, key);
-            let result = f(&b.conn, held)?;
+            b.pending.remove(s, key);
+            let result = f(&b.conn)?;
             if !batching {
                 b.commit()?;
             }
@@ -371,7 +372,7 @@ impl SqliteStore {
     }
 
     fn set_now(&self, s: Scope<'_>, key: &str, value: &str) -> Result<(), StoreError> {
-        self.write(s, key, |c, _| {
+        self.write(s, key, |c| {
             c.prepare_cached(UPSERT)?
                 .execute(params![s.cog, s.guild, key, value])?;
             Ok(())
@@ -379,11 +380,11 @@ impl SqliteStore {
     }
 
     fn delete_now(&self, s: Scope<'_>, key: &str) -> Result<bool, StoreError> {
-        self.write(s, key, |c, held| {
+        self.write(s, key, |c| {
             let n = c
                 .prepare_cached("DELETE FROM kv WHERE cog=?1 AND guild=?2 AND key=?3")?
                 .execute(params![s.cog, s.guild, key])?;
-            Ok(held || n > 0)
+            Ok(n > 0)
         })
     }
 
@@ -460,7 +461,7 @@ impl SqliteStore {
 
     fn count_keys_now(&self, s: Scope<'_>) -> Result<u64, StoreError> {
         self.with(|b| {
-            b.flush_or_abandon()?; // SQLite counts, so it must have the batch's counters
+            // no flush: a held counter's row is in SQLite (its first bump wrote it)
             Ok(b.conn
                 .prepare_cached("SELECT COUNT(*) FROM kv WHERE cog=?1 AND guild=?2")?
                 .query_row(params![s.cog, s.guild], |r| r.get::<_, i64>(0))? as u64)
@@ -558,13 +559,15 @@ mod tests {
     use super::*;
     use rusqlite::StatementStatus;
 
+    const SCOPE: Scope<'static> = Scope {
+        cog: "analytics",
+        guild: "g",
+    };
+
     #[test]
     fn a_prefix_listing_is_prepared_once_whatever_its_prefix_and_limit() {
         let store = SqliteStore::in_memory().expect("store");
-        let scope = Scope {
-            cog: "analytics",
-            guild: "g",
-        };
+        let scope = SCOPE;
         for day in 1..=5 {
             store
                 .set_now(scope, &format!("du:2024010{day}:u1"), "1")
@@ -604,10 +607,7 @@ mod tests {
     #[test]
     fn a_counter_bumped_by_many_calls_in_one_batch_is_read_once_and_its_later_bumps_written_once() {
         let store = SqliteStore::in_memory().expect("store");
-        let scope = Scope {
-            cog: "analytics",
-            guild: "g",
-        };
+        let scope = SCOPE;
         store.call_started(); // a call that outlives the others: one batch
         for _ in 0..50 {
             store.call_started();
