@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use wasmtime::component::Component;
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ProfilingStrategy,
+};
 
 use super::limits::TICK;
 
@@ -56,6 +58,11 @@ impl CogEngine {
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
             .max_wasm_stack(512 * 1024)
             .async_stack_size(2 * 1024 * 1024);
+        // `ASTRA_PERF_MAP=1`: name the cogs' compiled functions for `perf` (it writes
+        // /tmp/perf-<pid>.map), so a profile shows which of a cog's functions cost.
+        if std::env::var_os("ASTRA_PERF_MAP").is_some_and(|v| v != "0") {
+            config.profiler(ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&config)
             .map_err(anyhow::Error::from)
             .context("could not start the WebAssembly engine")?;

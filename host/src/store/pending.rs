@@ -4,8 +4,9 @@
 //! the hour's) for every message: a read and a write under the store's lock each.
 //! Inside a batch those writes can wait, since nothing in the batch is durable before
 //! its commit anyway. A counter's first bump in a batch goes to SQLite at once and is
-//! remembered here; a later bump takes the value from here, and the commit (or a
-//! listing, which SQLite answers) writes it once. Only counters bumped again
+//! remembered here; a later bump takes the value from here, and the commit writes it
+//! once (a listing, which SQLite answers, first writes the held counters under its
+//! prefix: the day markers analytics lists, not its hot counters). Only counters bumped again
 //! wait: a CRITICAL outcome waits for its commit, and writing every first bump there
 //! (say 100 senders' day markers) doubled `stress`'s CRITICAL p99. `set` and `delete`
 //! go to SQLite at once (a value may be a megabyte), after dropping the key from here.
@@ -86,6 +87,26 @@ impl Pending {
             self.len -= 1;
         }
         removed
+    }
+
+    /// Mark the held counters of `s` whose keys start with `prefix` as handed to
+    /// SQLite, and return those SQLite still lacked (key, value). They stay held, so
+    /// their next bumps still run no statement.
+    pub fn hand_over_prefix(&mut self, s: Scope<'_>, prefix: &str) -> Vec<(String, i64)> {
+        let Some(keys) = self
+            .by_cog
+            .get_mut(s.cog)
+            .and_then(|guilds| guilds.get_mut(s.guild))
+        else {
+            return Vec::new();
+        };
+        keys.iter_mut()
+            .filter(|(key, held)| held.dirty && key.starts_with(prefix))
+            .map(|(key, held)| {
+                held.dirty = false;
+                (key.clone(), held.value)
+            })
+            .collect()
     }
 
     /// How many counters are held.
@@ -170,5 +191,24 @@ mod tests {
         assert!(p.is_empty());
         assert_eq!(p.get(A, "y"), None);
         assert_eq!(p.get(A, "clean"), None);
+    }
+
+    #[test]
+    fn a_prefix_hands_over_only_its_own_dirty_counters_and_keeps_them_held() {
+        let mut p = Pending::default();
+        p.put(A, "du:20240501:u1", 2, true);
+        p.put(A, "du:20240501:u2", 1, false); // SQLite has it
+        p.put(A, "total", 9, true);
+        p.put(B, "du:20240501:u1", 5, true);
+        let mut handed = p.hand_over_prefix(A, "du:");
+        handed.sort();
+        assert_eq!(handed, vec![("du:20240501:u1".to_string(), 2)]);
+        assert!(p.hand_over_prefix(A, "du:").is_empty(), "now clean");
+        assert_eq!(p.get(A, "du:20240501:u1"), Some(2), "still held");
+        assert_eq!(p.len(), 4);
+        let rest: Vec<_> = p.take().into_iter().map(|c| (c.guild, c.key)).collect();
+        assert_eq!(rest.len(), 2, "{rest:?}");
+        assert!(rest.contains(&("g1".to_string(), "total".to_string())));
+        assert!(rest.contains(&("g2".to_string(), "du:20240501:u1".to_string())));
     }
 }

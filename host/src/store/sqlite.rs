@@ -16,7 +16,8 @@
 //! was told about (tests/crash.rs), while a flood pays one commit per 2 ms instead of
 //! one per call. Checkpoints (folding the WAL back into the file, which syncs it) run
 //! on the flusher too, when no call is running. Inside a batch, a counter bumped again
-//! is held in memory and reaches SQLite once when the batch commits (`store/pending.rs`).
+//! is held in memory and reaches SQLite once when the batch commits, or when a listing
+//! of a prefix it falls under is about to read it (`store/pending.rs`).
 //! Reads always see every write. A write made while no call is running commits before
 //! it returns. (Only cogs write, through the `kv` import, so in the
 //! host every write is inside a call; tests and tools use the store directly.) BEGIN
@@ -134,10 +135,29 @@ impl Batch {
         Ok(())
     }
 
-    /// [`Batch::flush`] before SQLite answers a listing, or when the batch
-    /// holds too many counters. If it fails, the batch is lost, as a failed commit's.
-    fn flush_or_abandon(&mut self) -> Result<(), StoreError> {
-        let result = self.flush();
+    /// Hand SQLite the held counters a listing of `prefix` in scope `s` is about to
+    /// read; the others (the hot `total`, channel and hour counters while the day
+    /// markers are listed) stay in memory. They stay held, now clean.
+    fn flush_prefix(&mut self, s: Scope<'_>, prefix: &str) -> Result<(), StoreError> {
+        let handed = self.pending.hand_over_prefix(s, prefix);
+        if handed.is_empty() {
+            return Ok(());
+        }
+        let mut upsert = self.conn.prepare_cached(UPSERT)?;
+        for (key, value) in handed {
+            upsert.execute(params![s.cog, s.guild, key, value.to_string()])?;
+        }
+        Ok(())
+    }
+
+    /// [`Batch::flush`] when the batch holds too many counters, or
+    /// [`Batch::flush_prefix`] before SQLite answers a listing (`prefix`). If it fails,
+    /// the batch is lost, as a failed commit's.
+    fn flush_or_abandon(&mut self, listing: Option<(Scope<'_>, &str)>) -> Result<(), StoreError> {
+        let result = match listing {
+            Some((s, prefix)) => self.flush_prefix(s, prefix),
+            None => self.flush(),
+        };
         if result.is_err() {
             if let Some(number) = self.open() {
                 self.abandon(number);
@@ -430,7 +450,7 @@ impl SqliteStore {
             if !batching {
                 b.commit()?;
             } else if b.pending.len() > MAX_PENDING {
-                b.flush_or_abandon()?;
+                b.flush_or_abandon(None)?;
             }
             Ok(next)
         })
@@ -443,7 +463,8 @@ impl SqliteStore {
         limit: u32,
     ) -> Result<Vec<(String, String)>, StoreError> {
         self.with(|b| {
-            b.flush_or_abandon()?; // SQLite answers, so it must have the batch's counters
+            // SQLite answers, so it must have the batch's counters under the prefix
+            b.flush_or_abandon(Some((s, prefix)))?;
             let c = &b.conn;
             // Range scan on the primary key: [prefix, prefix + U+10FFFF), in key order,
             // read only as far as `limit` rows.
@@ -629,5 +650,52 @@ mod tests {
                 .expect("outside a call"),
             51
         );
+    }
+
+    /// The analytics cog lists its day markers on a user's first message of the day,
+    /// in the middle of a flood's batch: that listing must see the markers' latest
+    /// values, and must not cost the hot counters their place in memory.
+    #[test]
+    fn a_listing_hands_sqlite_only_the_held_counters_under_its_prefix() {
+        let store = SqliteStore::in_memory().expect("store");
+        let scope = SCOPE;
+        store.call_started(); // one batch
+        for _ in 0..3 {
+            for key in ["total", "du:20240501:u1"] {
+                store.increment_now(scope, key, 1).expect("increment");
+            }
+        }
+        assert_eq!(runs(&store, UPSERT), 2, "the two first bumps");
+        let listed = store.list_prefix_now(scope, "du:", 10).expect("list");
+        assert_eq!(
+            listed,
+            vec![("du:20240501:u1".to_string(), "3".to_string())]
+        );
+        assert_eq!(
+            runs(&store, UPSERT),
+            3,
+            "only the marker written for the listing"
+        );
+        assert_eq!(
+            store.list_prefix_now(scope, "du:", 10).expect("list")[0].1,
+            "3"
+        );
+        assert_eq!(
+            runs(&store, UPSERT),
+            3,
+            "listed again: nothing new to write"
+        );
+        for key in ["total", "du:20240501:u1"] {
+            store.increment_now(scope, key, 1).expect("increment");
+        }
+        assert_eq!(runs(&store, SELECT_VALUE), 2, "both still held: no reads");
+        assert_eq!(runs(&store, UPSERT), 3);
+        store.call_ended().expect("commit");
+        assert_eq!(runs(&store, UPSERT), 5, "both written at the commit");
+        let values: Vec<_> = ["total", "du:20240501:u1"]
+            .iter()
+            .map(|k| store.get_now(scope, k).expect("get"))
+            .collect();
+        assert_eq!(values, [Some("4".to_string()), Some("4".to_string())]);
     }
 }
