@@ -3,7 +3,7 @@
 //! without apostrophes; compared with repeated letters squeezed ("kill" = "kil").
 
 /// Self-directed verbs that mean suicide on their own (`... myself`).
-pub(super) const SELF_FATAL: &[&str] = &[
+pub(super) static SELF_FATAL: &[&str] = &[
     "kill",
     "killing",
     "end",
@@ -29,10 +29,10 @@ pub(super) const SELF_FATAL: &[&str] = &[
 
 /// Self-directed verbs that are self-harm only with intent or habit ("I keep cutting
 /// myself", not "I cut myself shaving").
-pub(super) const SELF_INJURY: &[&str] = &["hurt", "hurting", "harm", "harming", "cut", "cutting"];
+pub(super) static SELF_INJURY: &[&str] = &["hurt", "hurting", "harm", "harming", "cut", "cutting"];
 
 /// Whose harm: the author's, or (reported by a friend) someone else's own.
-pub(super) const REFLEXIVE: &[&str] = &[
+pub(super) static REFLEXIVE: &[&str] = &[
     "myself",
     "my self",
     "meself",
@@ -44,13 +44,13 @@ pub(super) const REFLEXIVE: &[&str] = &[
 ];
 
 /// Intent or habit before a self-injury verb.
-pub(super) const SELF_INTENT: &[&str] = &[
+pub(super) static SELF_INTENT: &[&str] = &[
     "want", "wanna", "going", "gonna", "will", "ill", "keep", "kept", "started", "start", "been",
     "thinking", "think", "urge", "need", "might", "about",
 ];
 
 /// Phrases that are self-harm talk on their own.
-pub(super) const SELF_PHRASES: &[&str] = &[
+pub(super) static SELF_PHRASES: &[&str] = &[
     "end my life",
     "end my own life",
     "ending my life",
@@ -109,7 +109,7 @@ pub(super) const SELF_PHRASES: &[&str] = &[
 ];
 
 /// Phrases that are self-harm talk when the author speaks of themselves.
-pub(super) const SELF_FIRST_PERSON: &[&str] = &[
+pub(super) static SELF_FIRST_PERSON: &[&str] = &[
     "want to die",
     "wanna die",
     "want to be dead",
@@ -128,10 +128,10 @@ pub(super) const SELF_FIRST_PERSON: &[&str] = &[
     "want to overdose",
 ];
 
-pub(super) const FIRST_PERSON: &[&str] = &["i", "im", "ive", "id", "ill", "me", "my", "myself"];
+pub(super) static FIRST_PERSON: &[&str] = &["i", "im", "ive", "id", "ill", "me", "my", "myself"];
 
 /// Words right after a match that turn it into an idiom.
-pub(super) const SELF_IDIOMS: &[&str] = &[
+pub(super) static SELF_IDIOMS: &[&str] = &[
     "laughing",
     "laughter",
     "of",
@@ -152,7 +152,7 @@ pub(super) const SELF_IDIOMS: &[&str] = &[
 
 /// "I will", "gonna", "I'm about to" ... (up to three words may follow before the verb:
 /// "I will find you and kill you").
-pub(super) const INTENT: &[&str] = &[
+pub(super) static INTENT: &[&str] = &[
     "going to",
     "gonna",
     "will",
@@ -170,7 +170,7 @@ pub(super) const INTENT: &[&str] = &[
 ];
 
 /// Violent verbs after an intent.
-pub(super) const VIOLENT: &[&str] = &[
+pub(super) static VIOLENT: &[&str] = &[
     "beat the shit out of",
     "beat the crap out of",
     "beat the hell out of",
@@ -206,7 +206,7 @@ pub(super) const VIOLENT: &[&str] = &[
 ];
 
 /// Who a threat is aimed at: a pronoun, or a person named through a determiner.
-pub(super) const PRONOUNS: &[&str] = &[
+pub(super) static PRONOUNS: &[&str] = &[
     "you",
     "u",
     "ya",
@@ -227,11 +227,11 @@ pub(super) const PRONOUNS: &[&str] = &[
     "those people",
 ];
 
-pub(super) const DETERMINERS: &[&str] = &[
+pub(super) static DETERMINERS: &[&str] = &[
     "my", "your", "his", "her", "their", "our", "the", "this", "that", "these", "those",
 ];
 
-pub(super) const PERSONS: &[&str] = &[
+pub(super) static PERSONS: &[&str] = &[
     "family",
     "mom",
     "mum",
@@ -286,13 +286,13 @@ pub(super) const PERSONS: &[&str] = &[
 
 /// Words that cannot stand between a violent verb and its victim ("shoot hoops with
 /// him", "kill for her").
-pub(super) const NOT_FILLERS: &[&str] = &[
+pub(super) static NOT_FILLERS: &[&str] = &[
     "with", "for", "at", "to", "on", "in", "about", "of", "from", "like", "my", "your", "his",
     "her", "their", "our",
 ];
 
 /// Idioms anywhere in the message that defuse a violent verb.
-pub(super) const VIOLENT_IDIOMS: &[&str] = &[
+pub(super) static VIOLENT_IDIOMS: &[&str] = &[
     "shoot my shot",
     "shoot your shot",
     "shoot his shot",
@@ -301,7 +301,7 @@ pub(super) const VIOLENT_IDIOMS: &[&str] = &[
 ];
 
 /// Threats that need no intent word.
-pub(super) const THREATS: &[&str] = &[
+pub(super) static THREATS: &[&str] = &[
     "shoot up the school",
     "shoot up my school",
     "shoot up this school",
@@ -328,7 +328,7 @@ pub(super) const THREATS: &[&str] = &[
 ];
 
 /// Words after a target that make it harmless ("shoot you a message").
-pub(super) const THREAT_IDIOMS: &[&str] = &[
+pub(super) static THREAT_IDIOMS: &[&str] = &[
     "a",
     "an",
     "some",
@@ -349,7 +349,7 @@ pub(super) const THREAT_IDIOMS: &[&str] = &[
 ];
 
 /// Game talk and jokes: a "threat" next to these is banter.
-pub(super) const BANTER: &[&str] = &[
+pub(super) static BANTER: &[&str] = &[
     "game",
     "games",
     "gaming",
@@ -392,6 +392,6 @@ pub(super) const BANTER: &[&str] = &[
     "rofl",
 ];
 
-pub(super) const NEGATIONS: &[&str] = &[
+pub(super) static NEGATIONS: &[&str] = &[
     "dont", "never", "not", "wont", "wouldnt", "didnt", "cant", "do not",
 ];

@@ -16,8 +16,8 @@
 
 mod lexicon;
 
-use rustc_hash::FxHashMap;
-use std::sync::Mutex;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::sync::OnceLock;
 
 use crate::normalize::Normalized;
 use crate::rules::{Rule, Verdict};
@@ -26,7 +26,7 @@ use lexicon::*;
 
 /// The emergency verdicts for a message: self-harm first, then violence.
 pub fn check(norm: &Normalized) -> Vec<Verdict> {
-    let words = norm.squeezed();
+    let words = &Words::new(norm.squeezed());
     let joking = norm.folded.contains(['😂', '🤣', '😆', '😜']);
     let mut found = Vec::new();
     let quote = |(start, end): (usize, usize)| format!("\"{}\"", norm.words[start..end].join(" "));
@@ -40,7 +40,7 @@ pub fn check(norm: &Normalized) -> Vec<Verdict> {
 }
 
 /// The span of words that reads as self-harm talk.
-fn self_harm(words: &[String]) -> Option<(usize, usize)> {
+fn self_harm(words: &Words) -> Option<(usize, usize)> {
     for i in 0..words.len() {
         // "kill myself", "hang myself" ...
         if let Some(v) = any_at(words, i, SELF_FATAL) {
@@ -80,9 +80,9 @@ fn self_harm(words: &[String]) -> Option<(usize, usize)> {
 }
 
 /// The span of words that reads as a threat.
-fn violence(words: &[String], joking: bool) -> Option<(usize, usize)> {
+fn violence(words: &Words, joking: bool) -> Option<(usize, usize)> {
     let banter = joking
-        || words.iter().any(|w| BANTER.iter().any(|b| same(w, b)))
+        || words.iter().any(|w| lexicon().banter.contains(w.as_str()))
         || (0..words.len()).any(|i| any_at(words, i, VIOLENT_IDIOMS).is_some());
     if banter {
         return None;
@@ -141,7 +141,7 @@ fn violence(words: &[String], joking: bool) -> Option<(usize, usize)> {
 
 /// The length of the target of a threat at `words[i..]`: a pronoun, or a determiner,
 /// at most one more word ("whole", "stupid") and a person ("my roommate").
-fn target_len(words: &[String], i: usize) -> Option<usize> {
+fn target_len(words: &Words, i: usize) -> Option<usize> {
     if let Some(n) = any_at(words, i, PRONOUNS) {
         return Some(n);
     }
@@ -160,46 +160,110 @@ fn target_len(words: &[String], i: usize) -> Option<usize> {
 }
 
 /// A negation within the two words before `i`.
-fn negated(words: &[String], i: usize) -> bool {
+fn negated(words: &Words, i: usize) -> bool {
     (i.saturating_sub(2)..i).any(|j| any_at(words, j, NEGATIONS).is_some_and(|n| j + n <= i))
 }
 
 /// One of `idioms` starts right at `i`.
-fn idiom_after(words: &[String], i: usize, idioms: &'static [&'static str]) -> bool {
+fn idiom_after(words: &Words, i: usize, idioms: &'static [&'static str]) -> bool {
     any_at(words, i, idioms).is_some()
 }
 
 /// The length in words of the first of `phrases` found at `words[i..]`. Only the
-/// phrases whose first word is `words[i]` can match, so they are looked up by it.
-fn any_at(words: &[String], i: usize, phrases: &'static [&'static str]) -> Option<usize> {
-    let candidates = by_first_word(phrases).get(words.get(i)?.as_str())?;
-    candidates.iter().find_map(|p| phrase_at(words, i, p))
+/// phrases whose first word is `words[i]` can match, and [`Words`] looked those up
+/// once per word.
+fn any_at(words: &Words, i: usize, phrases: &'static [&'static str]) -> Option<usize> {
+    let list = phrases.as_ptr() as usize;
+    words
+        .starts
+        .get(i)?
+        .iter()
+        .filter(|(of, _)| *of == list)
+        .find_map(|(_, phrase)| phrase_at(words, i, phrase))
 }
 
-/// A phrase list's phrases by their first word (squeezed), in list order. Built on
-/// first use of each list (the cog's `init` builds most of them before the snapshot)
-/// and kept for the instance's life: checking a word then costs one hash lookup, not
-/// a comparison with every phrase of every list.
-fn by_first_word(
-    phrases: &'static [&'static str],
-) -> &'static FxHashMap<String, Vec<&'static str>> {
+/// A message's squeezed words, each with the phrases (of every list) that begin with
+/// it: one hash lookup per word, however many lists are asked about it.
+struct Words<'a> {
+    words: &'a [String],
+    starts: Vec<&'static [(usize, &'static str)]>,
+}
+
+impl<'a> Words<'a> {
+    fn new(words: &'a [String]) -> Self {
+        let index = &lexicon().starts;
+        let starts = words
+            .iter()
+            .map(|w| index.get(w.as_str()).map_or(&[][..], Vec::as_slice))
+            .collect();
+        Words { words, starts }
+    }
+}
+
+impl std::ops::Deref for Words<'_> {
+    type Target = [String];
+
+    fn deref(&self) -> &[String] {
+        self.words
+    }
+}
+
+/// Every phrase list of the lexicon. The index tells them apart by address, so each is
+/// a `static` (one address) and no two are alike (so none can be merged).
+fn lists() -> [&'static [&'static str]; 19] {
+    [
+        SELF_FATAL,
+        SELF_INJURY,
+        REFLEXIVE,
+        SELF_INTENT,
+        SELF_PHRASES,
+        SELF_FIRST_PERSON,
+        FIRST_PERSON,
+        SELF_IDIOMS,
+        INTENT,
+        VIOLENT,
+        PRONOUNS,
+        DETERMINERS,
+        PERSONS,
+        NOT_FILLERS,
+        VIOLENT_IDIOMS,
+        THREATS,
+        THREAT_IDIOMS,
+        BANTER,
+        NEGATIONS,
+    ]
+}
+
+/// The phrase lists, indexed once per instance (the cog's `init` builds it before the
+/// snapshot): every phrase by its first word (squeezed), tagged with its list (the
+/// list's address: the lists are statics), in list order; and the banter words.
+struct Lexicon {
+    starts: FxHashMap<String, Vec<(usize, &'static str)>>,
+    banter: FxHashSet<String>,
+}
+
+fn lexicon() -> &'static Lexicon {
     // Fx, not SipHash: the keys are our own phrases, never user text, and SipHash was
     // ~2 % of a security call in wasm.
-    type Index = FxHashMap<String, Vec<&'static str>>;
-    static BUILT: Mutex<Vec<(usize, &'static Index)>> = Mutex::new(Vec::new());
-    let key = phrases.as_ptr() as usize;
-    let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((_, index)) = built.iter().find(|(k, _)| *k == key) {
-        return index;
-    }
-    let mut index = Index::default();
-    for phrase in phrases {
-        let first = phrase.split(' ').next().unwrap_or_default();
-        index.entry(squeezed(first)).or_default().push(*phrase);
-    }
-    let index: &'static Index = Box::leak(Box::new(index));
-    built.push((key, index));
-    index
+    static BUILT: OnceLock<Lexicon> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let all = lists();
+        let mut starts: FxHashMap<String, Vec<(usize, &'static str)>> = FxHashMap::default();
+        for list in all {
+            for phrase in list {
+                let first = phrase.split(' ').next().unwrap_or_default();
+                starts
+                    .entry(squeezed(first))
+                    .or_default()
+                    .push((list.as_ptr() as usize, *phrase));
+            }
+        }
+        Lexicon {
+            starts,
+            // `same(word, b)` is `word == squeezed(b)`
+            banter: BANTER.iter().map(|b| squeezed(b)).collect(),
+        }
+    })
 }
 
 /// `pattern` with runs of one character cut to one (as [`same`] compares).
@@ -251,6 +315,12 @@ mod tests {
 
     fn rule(text: &str) -> Option<Rule> {
         check(&Normalized::new(text)).first().map(|v| v.rule)
+    }
+
+    #[test]
+    fn every_phrase_list_is_known_by_its_own_address() {
+        let addresses: FxHashSet<usize> = lists().iter().map(|l| l.as_ptr() as usize).collect();
+        assert_eq!(addresses.len(), lists().len());
     }
 
     #[test]
