@@ -17,6 +17,7 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
+use rustc_hash::FxHashSet;
 use rustrict::{Censor, Type};
 
 use crate::normalize::{squeeze, Normalized};
@@ -79,7 +80,11 @@ fn texts_to_read(
     allow_words: &[String],
     reads: impl Fn(&str, &str) -> Reads,
 ) -> Vec<String> {
-    let as_written = blank_safe_words(&blank_non_words(&norm.plain), allow_words);
+    let non_words = blank_non_words(&norm.plain);
+    let as_written = match blank_safe_words(&non_words, allow_words) {
+        Cow::Borrowed(_) => non_words,
+        Cow::Owned(blanked) => blanked,
+    };
     let skeletons = blank_non_words(&words.join(" "));
     match reads(&as_written, &skeletons) {
         Reads::Once => vec![as_written],
@@ -379,7 +384,19 @@ fn blank_non_words(plain: &str) -> String {
 
 /// `plain` with the built-in safe phrases and the guild's allowed words replaced by
 /// spaces, so rustrict never sees them.
-fn blank_safe_words(plain: &str, allow_words: &[String]) -> String {
+fn blank_safe_words<'p>(plain: &'p str, allow_words: &[String]) -> Cow<'p, str> {
+    let allowed = as_phrases(allow_words);
+    // Most texts hold no word that starts a safe phrase: then nothing to blank, and no
+    // need to cut the text into words and try every phrase at every word.
+    let starts_a_phrase = |word: &str| {
+        safe_first_words().contains(word) || allowed.iter().any(|p| p.first() == Some(&word))
+    };
+    if !plain
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|word| !word.is_empty() && starts_a_phrase(word))
+    {
+        return Cow::Borrowed(plain);
+    }
     // Byte ranges of the alphanumeric runs, and their text.
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut start = None;
@@ -397,7 +414,6 @@ fn blank_safe_words(plain: &str, allow_words: &[String]) -> String {
         spans.push((s, plain.len()));
     }
     let words: Vec<&str> = spans.iter().map(|&(s, e)| &plain[s..e]).collect();
-    let allowed = as_phrases(allow_words);
 
     let mut blank = vec![false; words.len()];
     for i in 0..words.len() {
@@ -409,7 +425,7 @@ fn blank_safe_words(plain: &str, allow_words: &[String]) -> String {
         }
     }
     if !blank.contains(&true) {
-        return plain.to_string();
+        return Cow::Borrowed(plain);
     }
     let mut out = String::with_capacity(plain.len());
     let mut last = 0;
@@ -421,7 +437,18 @@ fn blank_safe_words(plain: &str, allow_words: &[String]) -> String {
         }
     }
     out.push_str(&plain[last..]);
-    out
+    Cow::Owned(out)
+}
+
+/// The first words of the built-in safe phrases (built once per instance).
+fn safe_first_words() -> &'static FxHashSet<&'static str> {
+    static FIRST: OnceLock<FxHashSet<&'static str>> = OnceLock::new();
+    FIRST.get_or_init(|| {
+        SAFE_PHRASES
+            .iter()
+            .filter_map(|p| p.first().copied())
+            .collect()
+    })
 }
 
 #[cfg(test)]
