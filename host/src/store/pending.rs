@@ -90,9 +90,9 @@ impl Pending {
     }
 
     /// Mark the held counters of `s` whose keys start with `prefix` as handed to
-    /// SQLite, and return those SQLite still lacked (key, value). They stay held, so
-    /// their next bumps still run no statement.
-    pub fn hand_over_prefix(&mut self, s: Scope<'_>, prefix: &str) -> Vec<(String, i64)> {
+    /// SQLite, and return those SQLite still lacked. They stay held, so their next
+    /// bumps still run no statement.
+    pub fn hand_over_prefix(&mut self, s: Scope<'_>, prefix: &str) -> Vec<Counter> {
         let Some(keys) = self
             .by_cog
             .get_mut(s.cog)
@@ -104,7 +104,12 @@ impl Pending {
             .filter(|(key, held)| held.dirty && key.starts_with(prefix))
             .map(|(key, held)| {
                 held.dirty = false;
-                (key.clone(), held.value)
+                Counter {
+                    cog: s.cog.to_owned(),
+                    guild: s.guild.to_owned(),
+                    key: key.clone(),
+                    value: held.value,
+                }
             })
             .collect()
     }
@@ -200,9 +205,15 @@ mod tests {
         p.put(A, "du:20240501:u2", 1, false); // SQLite has it
         p.put(A, "total", 9, true);
         p.put(B, "du:20240501:u1", 5, true);
-        let mut handed = p.hand_over_prefix(A, "du:");
-        handed.sort();
-        assert_eq!(handed, vec![("du:20240501:u1".to_string(), 2)]);
+        let handed: Vec<_> = p
+            .hand_over_prefix(A, "du:")
+            .into_iter()
+            .map(|c| (c.guild, c.key, c.value))
+            .collect();
+        assert_eq!(
+            handed,
+            vec![("g1".to_string(), "du:20240501:u1".to_string(), 2)]
+        );
         assert!(p.hand_over_prefix(A, "du:").is_empty(), "now clean");
         assert_eq!(p.get(A, "du:20240501:u1"), Some(2), "still held");
         assert_eq!(p.len(), 4);

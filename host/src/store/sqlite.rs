@@ -23,7 +23,7 @@
 //! host every write is inside a call; tests and tools use the store directly.) BEGIN
 //! and COMMIT are prepared once and cached like every statement.
 
-use super::pending::{Pending, MAX_PENDING};
+use super::pending::{Counter, Pending, MAX_PENDING};
 use super::{Scope, Store, StoreError, StoreFuture};
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -128,34 +128,33 @@ impl Batch {
         if self.pending.is_empty() {
             return Ok(());
         }
+        let counters = self.pending.take();
+        self.write_counters(counters)
+    }
+
+    /// Write `counters` in the open batch.
+    fn write_counters(&self, counters: Vec<Counter>) -> Result<(), StoreError> {
+        if counters.is_empty() {
+            return Ok(());
+        }
         let mut upsert = self.conn.prepare_cached(UPSERT)?;
-        for c in self.pending.take() {
+        for c in counters {
             upsert.execute(params![c.cog, c.guild, c.key, c.value.to_string()])?;
         }
         Ok(())
     }
 
-    /// Hand SQLite the held counters a listing of `prefix` in scope `s` is about to
-    /// read; the others (the hot `total`, channel and hour counters while the day
-    /// markers are listed) stay in memory. They stay held, now clean.
-    fn flush_prefix(&mut self, s: Scope<'_>, prefix: &str) -> Result<(), StoreError> {
-        let handed = self.pending.hand_over_prefix(s, prefix);
-        if handed.is_empty() {
-            return Ok(());
-        }
-        let mut upsert = self.conn.prepare_cached(UPSERT)?;
-        for (key, value) in handed {
-            upsert.execute(params![s.cog, s.guild, key, value.to_string()])?;
-        }
-        Ok(())
-    }
-
-    /// [`Batch::flush`] when the batch holds too many counters, or
-    /// [`Batch::flush_prefix`] before SQLite answers a listing (`prefix`). If it fails,
+    /// [`Batch::flush`] when the batch holds too many counters; before SQLite answers
+    /// a listing (`Some((scope, prefix))`), only the held counters it is about to read
+    /// (the others — the hot `total`, channel and hour counters while the day markers
+    /// are listed — stay in memory; those written stay held, now clean). If it fails,
     /// the batch is lost, as a failed commit's.
     fn flush_or_abandon(&mut self, listing: Option<(Scope<'_>, &str)>) -> Result<(), StoreError> {
         let result = match listing {
-            Some((s, prefix)) => self.flush_prefix(s, prefix),
+            Some((s, prefix)) => {
+                let counters = self.pending.hand_over_prefix(s, prefix);
+                self.write_counters(counters)
+            }
             None => self.flush(),
         };
         if result.is_err() {

@@ -43,6 +43,11 @@ const INVITE_SHAPES: &[(&[&str], &[&str])] = &[
 
 /// Every link rule the message breaks, worst first (one verdict per rule).
 pub fn check(norm: &Normalized, settings: &Settings) -> Vec<Verdict> {
+    verdicts(norm, settings, may_hold_a_link(&norm.folded))
+}
+
+/// [`check`], reading hosts and invites only when `read_links`.
+fn verdicts(norm: &Normalized, settings: &Settings, read_links: bool) -> Vec<Verdict> {
     let mut found: Vec<Verdict> = Vec::new();
     if let Some(host) = homograph(&norm.nfkc) {
         found.push(Verdict::new(
@@ -50,8 +55,8 @@ pub fn check(norm: &Normalized, settings: &Settings) -> Vec<Verdict> {
             format!("look-alike letters in {host}"),
         ));
     }
-    if may_hold_a_link(&norm.folded) {
-        found.extend(read_links(norm, settings));
+    if read_links {
+        found.extend(hosts_and_invites(norm, settings));
     }
     found.sort_by_key(|v| v.rule);
     found.dedup_by_key(|v| v.rule);
@@ -76,7 +81,7 @@ fn may_hold_a_link(folded: &str) -> bool {
 
 /// The link rules found by reading the text's hosts and invites (all but the
 /// look-alike letters, which [`check`] reads from the NFKC text).
-fn read_links(norm: &Normalized, settings: &Settings) -> Vec<Verdict> {
+fn hosts_and_invites(norm: &Normalized, settings: &Settings) -> Vec<Verdict> {
     let text = deobfuscate(&norm.folded);
     let tokens = tokenize(&text);
     let hosts = hosts(&render(&tokens));
@@ -282,15 +287,7 @@ mod tests {
             ] {
                 let norm = Normalized::new(&text);
                 for settings in [&Settings::default(), &strict] {
-                    let mut everything = read_links(&norm, settings);
-                    if let Some(host) = homograph(&norm.nfkc) {
-                        everything.push(Verdict::new(
-                            Rule::PhishingLink,
-                            format!("look-alike letters in {host}"),
-                        ));
-                    }
-                    everything.sort_by_key(|v| v.rule);
-                    everything.dedup_by_key(|v| v.rule);
+                    let everything = verdicts(&norm, settings, true);
                     let reasons =
                         |v: Vec<Verdict>| v.iter().map(Verdict::reason).collect::<Vec<_>>();
                     assert_eq!(
