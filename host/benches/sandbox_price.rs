@@ -31,6 +31,10 @@ use security::{Reading, Recent, Settings, SettingsCache};
 use std::hint::black_box;
 use std::time::Duration;
 
+/// The host binary's allocator (`src/main.rs`), so "natively in the host" means it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const GUILD: &str = "bench";
 const HOST_KEYS: [&str; 2] = ["bot-name", "commands"];
 
