@@ -31,9 +31,9 @@ use security::{Reading, Recent, Settings, SettingsCache};
 use std::hint::black_box;
 use std::time::Duration;
 
-/// The host binary's allocator (`src/main.rs`), so "natively in the host" means it.
+/// The host binary's allocator, so "natively in the host" means with it.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: astra::HostAllocator = astra::HostAllocator;
 
 const GUILD: &str = "bench";
 const HOST_KEYS: [&str; 2] = ["bot-name", "commands"];

@@ -23,3 +23,8 @@ pub mod models;
 pub mod reload;
 pub mod runtime;
 pub mod store;
+
+/// The allocator the `astra` binary runs with (`main.rs`), named once so the benches
+/// that compare with "natively in the host" (`benches/sandbox_price.rs`) declare the
+/// same one. mimalloc: see README, Performance, twelfth round.
+pub use mimalloc::MiMalloc as HostAllocator;

@@ -9,9 +9,9 @@ use clap::Parser;
 use std::process::ExitCode;
 use tokio::io::BufReader;
 
-/// mimalloc instead of glibc's malloc: see README "Performance" (twelfth round).
+/// mimalloc instead of glibc's malloc (see [`astra::HostAllocator`]).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: astra::HostAllocator = astra::HostAllocator;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
